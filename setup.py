@@ -1,0 +1,70 @@
+"""Build script for mnistkit.
+
+``setup.py`` is the declared entry point; ``pyproject.toml`` holds the build-system requirement
+and the tool settings (pytest, ruff).
+"""
+
+from pathlib import Path
+
+from setuptools import find_namespace_packages, setup
+
+HERE = Path(__file__).parent
+version = {}
+exec((HERE / "mnistkit" / "_version.py").read_text(), version)
+
+setup(
+    name="mnistkit",
+    version=version["__version__"],
+    description=(
+        "scikit-learn compatible building blocks for MNIST-style image classification: "
+        "fast batch HOG, Keras MLP/CNN classifiers, clustering evaluators and benchmarks."
+    ),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="BSD-3-Clause",
+    python_requires=">=3.10",
+    packages=find_namespace_packages(include=["mnistkit", "mnistkit.*"]),
+    package_data={
+        "mnistkit.datasets": ["data/mnist/*", "descr/*.rst"],
+    },
+    install_requires=[
+        "numpy>=1.25",
+        "scipy>=1.11",
+        "scikit-learn>=1.6",
+        "scikit-image>=0.22",
+        "tensorflow>=2.16",
+        "keras>=3.0",
+        "umap-learn>=0.5.5",
+        "numba>=0.59",
+        "joblib>=1.3",
+        "matplotlib>=3.8",
+        "pandas>=2.0",
+        "pillow>=10.0",
+        "tqdm>=4.64",
+        "psutil>=5.9",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8.0",
+            "hypothesis>=6.100",
+            "pytest-xdist>=3.5",
+            "dask[distributed]>=2024.1",
+        ],
+        "docs": [
+            "sphinx>=7.2",
+            "numpydoc>=1.7",
+            "sphinx-gallery>=0.16",
+        ],
+        "dask": ["dask[distributed]>=2024.1"],
+        "lint": ["ruff>=0.6"],
+    },
+    entry_points={"console_scripts": ["mnistkit=mnistkit._cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

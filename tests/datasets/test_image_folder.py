@@ -1,0 +1,91 @@
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from PIL import Image
+
+from mnistkit.datasets import load_image_folder
+from mnistkit.exceptions import ImageFolderError
+
+
+def _save(path, array):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array).save(path)
+
+
+@pytest.fixture
+def xray_like(tmp_path, rng):
+    root = tmp_path / "chest_xray" / "train"
+    for name, count, value in [("NORMAL", 3, 40), ("PNEUMONIA", 5, 200)]:
+        for i in range(count):
+            _save(root / name / f"img{i}.jpeg", np.full((60 + i, 50), value, dtype=np.uint8))
+    (root / "NORMAL" / ".DS_Store").write_bytes(b"junk")  # ignored: not an image extension
+    return root
+
+
+def test_loads_classes_and_resizes(xray_like):
+    data = load_image_folder(xray_like, image_size=(32, 24))
+    assert data.images.shape == (8, 32, 24)
+    assert data.data.shape == (8, 32 * 24)
+    assert list(data.target_names) == ["NORMAL", "PNEUMONIA"]
+    assert np.bincount(data.target).tolist() == [3, 5]
+    assert all(abs(int(v) - 40) <= 2 for v in data.images[data.target == 0].ravel()[:50])
+    assert data.filenames[0].endswith("NORMAL/img0.jpeg")
+
+
+def test_rgb_and_float(xray_like):
+    data = load_image_folder(xray_like, image_size=16, color_mode="rgb", dtype=np.float32)
+    assert data.images.shape == (8, 16, 16, 3)
+    assert data.data.dtype == np.float32 and data.data.max() <= 1.0
+
+
+def test_matches_pil_resize(tmp_path, rng):
+    image = rng.integers(0, 256, (50, 70), dtype=np.uint8)
+    _save(tmp_path / "a" / "x.png", image)
+    _save(tmp_path / "b" / "y.png", image)
+    data = load_image_folder(tmp_path, image_size=(20, 30))
+    expected = np.asarray(Image.fromarray(image).resize((30, 20), Image.Resampling.BILINEAR))
+    assert_array_equal(data.images[0], expected)
+
+
+def test_unreadable_files_are_named(xray_like):
+    (xray_like / "NORMAL" / "broken.jpeg").write_bytes(b"not an image")
+    (xray_like / "PNEUMONIA" / "empty.png").write_bytes(b"")
+    with pytest.raises(ImageFolderError, match=r"2 of 10 files .* cannot be read") as info:
+        load_image_folder(xray_like)
+    assert "broken.jpeg" in str(info.value) and "empty.png" in str(info.value)
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does-not-exist does not exist"):
+        load_image_folder(tmp_path / "does-not-exist")
+
+
+def test_empty_folder(tmp_path):
+    with pytest.raises(
+        ImageFolderError, match=r"has no subfolders\. Expected one subfolder per class"
+    ):
+        load_image_folder(tmp_path)
+
+
+def test_one_class(tmp_path):
+    _save(tmp_path / "NORMAL" / "a.png", np.zeros((5, 5), dtype=np.uint8))
+    with pytest.raises(ImageFolderError, match="only one class folder \\('NORMAL'\\)"):
+        load_image_folder(tmp_path)
+
+
+def test_class_without_images(tmp_path):
+    _save(tmp_path / "NORMAL" / "a.png", np.zeros((5, 5), dtype=np.uint8))
+    (tmp_path / "PNEUMONIA").mkdir()
+    with pytest.raises(ImageFolderError, match="'PNEUMONIA' contain no image files"):
+        load_image_folder(tmp_path)
+
+
+@pytest.mark.parametrize("bad", [0, (3,), (2, -1), "big"])
+def test_bad_image_size(xray_like, bad):
+    with pytest.raises(ValueError, match="image_size must be a positive int"):
+        load_image_folder(xray_like, image_size=bad)
+
+
+def test_bad_color_mode(xray_like):
+    with pytest.raises(ValueError, match="color_mode must be one of"):
+        load_image_folder(xray_like, color_mode="cmyk")
