@@ -1,0 +1,554 @@
+"""Histogram of Oriented Gradients over a batch of images.
+
+The kernel computes exactly what ``skimage.feature.hog(image, ..., feature_vector=True)``
+computes for each image, over the whole batch at once. scikit-image's implementation is the
+reference, stage for stage:
+
+1. optional power-law compression (square root of each pixel), in the image's float dtype
+   (float64 for integer input, float32 for float32 input);
+2. gradients by central differences *without* division by 2, zero on the image border;
+3. for each pixel, magnitude ``hypot(g_col, g_row)`` in float64 and unsigned orientation
+   ``rad2deg(arctan2(g_row, g_col)) % 180`` in [0, 180), hard-binned into ``orientations`` bins
+   ``[180/n * i, 180/n * (i + 1))``; each cell holds the *mean* magnitude per bin, accumulated
+   and divided in float32 as scikit-image's Cython code does;
+4. normalisation of each block of ``cells_per_block`` cells (L1, L1-sqrt, L2 or L2-Hys with
+   clipping at 0.2, eps = 1e-5), in float64;
+5. concatenation of the blocks in (block_row, block_col, cell_row, cell_col, orientation) order.
+
+Why not call scikit-image in a loop: that is what every HOG transformer does, and at 70,000
+28x28 images it takes half a minute (20 minutes with 2x2 cells). Why not plain NumPy: it has to
+materialise every intermediate for the whole batch and is memory-bound (about 5x). The per-pixel
+stages 2-4 therefore run in numba kernels that release the GIL, on chunks of images processed by
+threads, so memory stays bounded whatever the batch size.
+
+Exactness: NumPy's ``arctan2`` is vectorised (SVML on AVX-512 machines) and differs from the C
+library's ``atan2``, which numba uses, in the last bit for about 8% of inputs; a last-bit
+difference can move a pixel lying on a bin boundary (45 degrees, say) to the next bin. So the
+orientation always comes from NumPy's ``arctan2`` itself: for 8-bit images through a lookup
+table over all 511 x 511 possible integer gradients (computed once per ``orientations`` with the
+same NumPy expression), for other input through a NumPy pass over each chunk.
+"""
+
+import functools
+import math
+from numbers import Integral
+
+import numba
+import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs
+
+__all__ = ["hog_features", "hog_images", "hog_output_shape"]
+
+BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
+_EPS = 1e-5
+# Images per chunk: each chunk's intermediates (float gradients, orientations) stay a few MB.
+_DEFAULT_CHUNK_SIZE = 1024
+
+
+# --- Parameter checks -----------------------------------------------------------------------
+
+
+def _check_pair(value, name):
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        value = (value, value)
+    if (
+        not isinstance(value, tuple | list | np.ndarray)
+        or len(value) != 2
+        or not all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in value)
+    ):
+        raise ValueError(
+            f"{name} must be a positive int or a pair of positive ints (rows, columns); "
+            f"got {value!r}."
+        )
+    return int(value[0]), int(value[1])
+
+
+def _check_parameters(orientations, pixels_per_cell, cells_per_block, block_norm):
+    if not isinstance(orientations, Integral) or isinstance(orientations, bool) or orientations < 1:
+        raise ValueError(f"orientations must be a positive int; got {orientations!r}.")
+    if block_norm not in BLOCK_NORMS:
+        raise ValueError(f"block_norm must be one of {BLOCK_NORMS}; got {block_norm!r}.")
+    return (
+        int(orientations),
+        _check_pair(pixels_per_cell, "pixels_per_cell"),
+        _check_pair(cells_per_block, "cells_per_block"),
+    )
+
+
+def _grid(image_shape, pixels_per_cell, cells_per_block):
+    """Return (n_cells_row, n_cells_col, n_blocks_row, n_blocks_col); raise if too small."""
+    height, width = image_shape
+    n_cells_row, n_cells_col = height // pixels_per_cell[0], width // pixels_per_cell[1]
+    n_blocks_row = n_cells_row - cells_per_block[0] + 1
+    n_blocks_col = n_cells_col - cells_per_block[1] + 1
+    if n_blocks_row <= 0 or n_blocks_col <= 0:
+        need = (pixels_per_cell[0] * cells_per_block[0], pixels_per_cell[1] * cells_per_block[1])
+        raise ValueError(
+            f"Images of shape {tuple(image_shape)} are smaller than one HOG block: "
+            f"pixels_per_cell={pixels_per_cell} x cells_per_block={cells_per_block} needs at "
+            f"least {need[0]} x {need[1]} pixels. Use smaller pixels_per_cell or cells_per_block."
+        )
+    return n_cells_row, n_cells_col, n_blocks_row, n_blocks_col
+
+
+def hog_output_shape(
+    image_shape, *, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(3, 3)
+):
+    """Return the shape of the HOG descriptor of one image before flattening.
+
+    Parameters
+    ----------
+    image_shape : (int, int)
+        ``(height, width)`` of the images.
+    orientations : int, default=9
+        Number of orientation bins.
+    pixels_per_cell : (int, int), default=(8, 8)
+        Size of a cell in pixels.
+    cells_per_block : (int, int), default=(3, 3)
+        Number of cells in a block.
+
+    Returns
+    -------
+    shape : tuple of int
+        ``(n_blocks_row, n_blocks_col, cells_per_block[0], cells_per_block[1], orientations)``;
+        the number of features is its product.
+
+    Examples
+    --------
+    >>> from mnistkit.feature_extraction import hog_output_shape
+    >>> hog_output_shape((28, 28), orientations=8, pixels_per_cell=(4, 4), cells_per_block=(1, 1))
+    (7, 7, 1, 1, 8)
+    """
+    orientations, pixels_per_cell, cells_per_block = _check_parameters(
+        orientations, pixels_per_cell, cells_per_block, "L2-Hys"
+    )
+    _, _, n_blocks_row, n_blocks_col = _grid(image_shape, pixels_per_cell, cells_per_block)
+    return (n_blocks_row, n_blocks_col, *cells_per_block, orientations)
+
+
+def _check_images(images):
+    images = np.asarray(images)
+    if images.ndim == 2:
+        raise ValueError(
+            f"hog_features expects a batch of images (n_samples, height, width); got one 2-d "
+            f"array of shape {images.shape}. Use images[np.newaxis] for a single image."
+        )
+    if images.ndim == 4 and images.shape[3] == 1:
+        images = images[..., 0]
+    if images.ndim != 3:
+        raise ValueError(
+            f"hog_features expects grayscale images of shape (n_samples, height, width); got "
+            f"shape {images.shape}. Convert colour images to grayscale first "
+            "(e.g. skimage.color.rgb2gray)."
+        )
+    if images.dtype.kind not in "uifb":
+        raise ValueError(f"hog_features expects numeric images; got dtype {images.dtype}.")
+    if images.dtype.kind == "f" and not np.isfinite(images).all():
+        raise ValueError(
+            "hog_features got images containing NaN or infinity; HOG needs finite pixels. "
+            "Replace them (e.g. numpy.nan_to_num) before extracting features."
+        )
+    return images
+
+
+def _float_dtype(dtype):
+    """The float dtype scikit-image computes in for images of ``dtype``."""
+    return np.dtype(np.float32) if dtype in (np.float16, np.float32) else np.dtype(np.float64)
+
+
+# --- Stage 3: orientation bins ----------------------------------------------------------------
+
+
+def _bin_boundaries(orientations):
+    # The same double-precision expression as scikit-image: (180 / n) * i.
+    per_bin = 180.0 / orientations
+    return np.array([per_bin * i for i in range(orientations + 1)], dtype=np.float64)
+
+
+def _orientation_degrees(g_row, g_col):
+    """Unsigned orientation in degrees, computed exactly as scikit-image does (NumPy ufuncs)."""
+    return np.rad2deg(np.arctan2(g_row, g_col)) % 180
+
+
+@functools.lru_cache(maxsize=16)
+def _integer_gradient_table(orientations):
+    """Orientation bin and magnitude of every integer gradient pair in [-255, 255]^2.
+
+    Entry ``(g_row + 255) * 511 + (g_col + 255)``; bin -1 marks an angle outside every bin
+    (scikit-image skips such pixels).
+    """
+    values = np.arange(-255, 256, dtype=np.float64)
+    g_row = np.ascontiguousarray(np.repeat(values, values.size))
+    g_col = np.ascontiguousarray(np.tile(values, values.size))
+    degrees = _orientation_degrees(g_row, g_col)
+    boundaries = _bin_boundaries(orientations)
+    bins = np.full(degrees.shape, -1, dtype=np.int16)
+    for i in range(orientations):
+        bins[(degrees < boundaries[i + 1]) & (degrees >= boundaries[i])] = i
+    return bins, np.hypot(g_col, g_row)
+
+
+@numba.njit(nogil=True, cache=True)
+def _cell_histograms_8bit(images, table_bins, table_magnitude, cell_rows, cell_cols, out):
+    """Stage 2-3 for 8-bit images: integer gradients looked up in the exact table."""
+    n_images, height, width = images.shape
+    n_cells_row, n_cells_col, n_bins = out.shape[1], out.shape[2], out.shape[3]
+    totals = np.zeros(n_bins, dtype=np.float32)
+    area = np.float32(cell_rows * cell_cols)
+    for i in range(n_images):
+        for cell_row in range(n_cells_row):
+            for cell_col in range(n_cells_col):
+                totals[:] = 0
+                for y in range(cell_row * cell_rows, (cell_row + 1) * cell_rows):
+                    for x in range(cell_col * cell_cols, (cell_col + 1) * cell_cols):
+                        g_row = 0
+                        if 0 < y < height - 1:
+                            g_row = np.int32(images[i, y + 1, x]) - np.int32(images[i, y - 1, x])
+                        g_col = 0
+                        if 0 < x < width - 1:
+                            g_col = np.int32(images[i, y, x + 1]) - np.int32(images[i, y, x - 1])
+                        if g_row == 0 and g_col == 0:
+                            continue  # adds a zero magnitude: nothing to do
+                        entry = (g_row + 255) * 511 + (g_col + 255)
+                        bin_index = table_bins[entry]
+                        if bin_index >= 0:
+                            # float32 running sum, as scikit-image's `cdef float total`.
+                            totals[bin_index] = np.float32(
+                                totals[bin_index] + table_magnitude[entry]
+                            )
+                for o in range(n_bins):
+                    out[i, cell_row, cell_col, o] = totals[o] / area
+
+
+@numba.njit(nogil=True, cache=True)
+def _cell_histograms_float(g_row, g_col, degrees, boundaries, cell_rows, cell_cols, out):
+    """Stage 3 for float gradients and NumPy-computed orientations."""
+    n_images = g_row.shape[0]
+    n_cells_row, n_cells_col, n_bins = out.shape[1], out.shape[2], out.shape[3]
+    per_bin = 180.0 / n_bins
+    totals = np.zeros(n_bins, dtype=np.float32)
+    area = np.float32(cell_rows * cell_cols)
+    for i in range(n_images):
+        for cell_row in range(n_cells_row):
+            for cell_col in range(n_cells_col):
+                totals[:] = 0
+                for y in range(cell_row * cell_rows, (cell_row + 1) * cell_rows):
+                    for x in range(cell_col * cell_cols, (cell_col + 1) * cell_cols):
+                        magnitude = math.hypot(g_col[i, y, x], g_row[i, y, x])
+                        if magnitude == 0.0:
+                            continue
+                        angle = degrees[i, y, x]
+                        # First guess, then the exact comparisons scikit-image makes.
+                        b = min(max(int(angle / per_bin), 0), n_bins - 1)
+                        while b > 0 and angle < boundaries[b]:
+                            b -= 1
+                        while b < n_bins - 1 and angle >= boundaries[b + 1]:
+                            b += 1
+                        if angle < boundaries[b] or angle >= boundaries[b + 1]:
+                            continue
+                        totals[b] = np.float32(totals[b] + magnitude)
+                for o in range(n_bins):
+                    out[i, cell_row, cell_col, o] = totals[o] / area
+
+
+# --- Stage 4-5: block normalisation and concatenation -----------------------------------------
+
+
+@numba.njit(nogil=True, cache=True)
+def _normalize_blocks(histograms, block_rows, block_cols, norm_code, eps, out):
+    """Normalise every block of cells and write the blocks in scikit-image's order."""
+    n_images, n_cells_row, n_cells_col, n_bins = histograms.shape
+    n_blocks_row = n_cells_row - block_rows + 1
+    n_blocks_col = n_cells_col - block_cols + 1
+    block_size = block_rows * block_cols * n_bins
+    block = np.empty(block_size, dtype=np.float64)
+    for i in range(n_images):
+        offset = 0
+        for block_row in range(n_blocks_row):
+            for block_col in range(n_blocks_col):
+                k = 0
+                for r in range(block_rows):
+                    for c in range(block_cols):
+                        for o in range(n_bins):
+                            block[k] = histograms[i, block_row + r, block_col + c, o]
+                            k += 1
+                if norm_code <= 1:  # L1, L1-sqrt
+                    total = 0.0
+                    for k in range(block_size):
+                        total += abs(block[k])
+                    for k in range(block_size):
+                        value = block[k] / (total + eps)
+                        out[i, offset + k] = math.sqrt(value) if norm_code == 1 else value
+                else:  # L2, L2-Hys
+                    total = 0.0
+                    for k in range(block_size):
+                        total += block[k] * block[k]
+                    scale = math.sqrt(total + eps * eps)
+                    if norm_code == 2:
+                        for k in range(block_size):
+                            out[i, offset + k] = block[k] / scale
+                    else:
+                        total = 0.0
+                        for k in range(block_size):
+                            block[k] = min(block[k] / scale, 0.2)
+                            total += block[k] * block[k]
+                        scale = math.sqrt(total + eps * eps)
+                        for k in range(block_size):
+                            out[i, offset + k] = block[k] / scale
+                offset += block_size
+
+
+# --- The batch kernel -------------------------------------------------------------------------
+
+
+def _gradients(images, float_dtype, transform_sqrt):
+    """Stage 1-2 with NumPy, in scikit-image's dtype; returned as float64 arrays."""
+    images = images.astype(float_dtype, copy=False)
+    if transform_sqrt:
+        images = np.sqrt(images)
+    g_row = np.zeros(images.shape, dtype=float_dtype)
+    g_col = np.zeros(images.shape, dtype=float_dtype)
+    g_row[:, 1:-1, :] = images[:, 2:, :] - images[:, :-2, :]
+    g_col[:, :, 1:-1] = images[:, :, 2:] - images[:, :, :-2]
+    return g_row.astype(np.float64, copy=False), g_col.astype(np.float64, copy=False)
+
+
+def _cell_histograms(images, orientations, pixels_per_cell, transform_sqrt, grid):
+    """Stages 1-3 for one chunk: cell histograms of shape (n, n_cells_row, n_cells_col, n_bins)."""
+    n_cells_row, n_cells_col = grid[:2]
+    histograms = np.empty((len(images), n_cells_row, n_cells_col, orientations), dtype=np.float64)
+    if images.dtype in (np.uint8, np.int8) and not transform_sqrt:
+        table_bins, table_magnitude = _integer_gradient_table(orientations)
+        _cell_histograms_8bit(
+            np.ascontiguousarray(images), table_bins, table_magnitude, *pixels_per_cell, histograms
+        )
+    else:
+        g_row, g_col = _gradients(images, _float_dtype(images.dtype), transform_sqrt)
+        degrees = _orientation_degrees(g_row, g_col)
+        _cell_histograms_float(
+            g_row, g_col, degrees, _bin_boundaries(orientations), *pixels_per_cell, histograms
+        )
+    return histograms
+
+
+def _run_chunks(function, n_samples, chunk_size, n_jobs):
+    """Call ``function(start, stop)`` on consecutive chunks, on ``n_jobs`` threads."""
+    chunks = [
+        (start, min(start + chunk_size, n_samples)) for start in range(0, n_samples, chunk_size)
+    ]
+    if effective_n_jobs(n_jobs) == 1 or len(chunks) == 1:
+        for start, stop in chunks:
+            function(start, stop)
+    else:
+        # The numba kernels release the GIL, so threads share the cores without copies.
+        Parallel(n_jobs=n_jobs, backend="threading")(
+            delayed(function)(start, stop) for start, stop in chunks
+        )
+
+
+def hog_features(
+    images,
+    *,
+    orientations=9,
+    pixels_per_cell=(8, 8),
+    cells_per_block=(3, 3),
+    block_norm="L2-Hys",
+    transform_sqrt=False,
+    dtype=None,
+    chunk_size=_DEFAULT_CHUNK_SIZE,
+    n_jobs=None,
+):
+    """Compute the HOG descriptor of every image in a batch, exactly as scikit-image does.
+
+    The result for each image equals ``skimage.feature.hog(image, orientations=...,
+    pixels_per_cell=..., cells_per_block=..., block_norm=..., transform_sqrt=...,
+    feature_vector=True)``; see the module docstring for the stages and why they are compiled.
+
+    Parameters
+    ----------
+    images : array-like of shape (n_samples, height, width)
+        Grayscale images, integer or float; ``(n_samples, height, width, 1)`` is accepted.
+    orientations : int, default=9
+        Number of orientation bins over [0, 180) degrees.
+    pixels_per_cell : int or (int, int), default=(8, 8)
+        Size of a cell in pixels (rows, columns).
+    cells_per_block : int or (int, int), default=(3, 3)
+        Number of cells in each normalisation block.
+    block_norm : {"L1", "L1-sqrt", "L2", "L2-Hys"}, default="L2-Hys"
+        Block normalisation method.
+    transform_sqrt : bool, default=False
+        Apply power-law compression (square root of each pixel) first. Pixels must not be
+        negative.
+    dtype : dtype, default=None
+        Output dtype. ``None`` follows scikit-image: float32 for float32 (and float16) images,
+        float64 otherwise.
+    chunk_size : int, default=1024
+        Number of images processed at a time; bounds the temporary memory.
+    n_jobs : int, default=None
+        Number of threads. ``None`` means 1 unless in a :obj:`joblib.parallel_config` context;
+        ``-1`` means all cores.
+
+    Returns
+    -------
+    features : ndarray of shape (n_samples, n_features)
+        ``n_features`` is the product of :func:`hog_output_shape`.
+
+    See Also
+    --------
+    HOGTransformer : the same as a scikit-learn transformer.
+    hog_images : the HOG visualisation that ``skimage.feature.hog(visualize=True)`` draws.
+
+    Examples
+    --------
+    >>> from mnistkit.datasets import load_mnist
+    >>> from mnistkit.feature_extraction import hog_features
+    >>> images = load_mnist(subset="test").images[:100]
+    >>> features = hog_features(images, orientations=8, pixels_per_cell=(4, 4),
+    ...                         cells_per_block=(1, 1))
+    >>> features.shape, features.dtype
+    ((100, 392), dtype('float64'))
+    """
+    orientations, pixels_per_cell, cells_per_block = _check_parameters(
+        orientations, pixels_per_cell, cells_per_block, block_norm
+    )
+    if not isinstance(chunk_size, Integral) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive int; got {chunk_size!r}.")
+    images = _check_images(images)
+    if transform_sqrt and images.dtype.kind in "if" and images.min(initial=0) < 0:
+        raise ValueError(
+            "transform_sqrt=True takes the square root of every pixel, but the images have "
+            "negative values. Rescale them to be non-negative or set transform_sqrt=False."
+        )
+    grid = _grid(images.shape[1:], pixels_per_cell, cells_per_block)
+    out_dtype = _float_dtype(images.dtype) if dtype is None else np.dtype(dtype)
+    n_features = grid[2] * grid[3] * cells_per_block[0] * cells_per_block[1] * orientations
+    features = np.empty((len(images), n_features), dtype=out_dtype)
+    norm_code = BLOCK_NORMS.index(block_norm)
+
+    def process(start, stop):
+        histograms = _cell_histograms(
+            images[start:stop], orientations, pixels_per_cell, transform_sqrt, grid
+        )
+        if out_dtype == np.float64:
+            _normalize_blocks(histograms, *cells_per_block, norm_code, _EPS, features[start:stop])
+        else:
+            block = np.empty((stop - start, n_features), dtype=np.float64)
+            _normalize_blocks(histograms, *cells_per_block, norm_code, _EPS, block)
+            features[start:stop] = block
+
+    _run_chunks(process, len(images), chunk_size, n_jobs)
+    return features
+
+
+def _line_segments(orientations, pixels_per_cell, centre_rows, centre_cols):
+    """The lines scikit-image draws per orientation bin, grouped by shape.
+
+    scikit-image draws, for cell centre (r, c), the line from ``(int(r - dc), int(c + dr))`` to
+    ``(int(r + dc), int(c - dr))``. The truncated end points depend on the cell's row (for the
+    row coordinates) or column (for the column coordinates) through floating-point rounding
+    (``r - 6e-17`` is ``r``), so they are computed per cell row and column exactly as there, and
+    each distinct line shape is drawn once. Returns ``[(o, rows, cols, d_rows, d_cols)]``: the
+    cells (index arrays) that share one line, and the line's pixel offsets from their centre.
+    """
+    from skimage.draw import line
+
+    radius = min(pixels_per_cell) // 2 - 1
+    midpoints = np.pi * (np.arange(orientations) + 0.5) / orientations
+    segments = []
+    for o, (d_row, d_col) in enumerate(
+        zip(radius * np.sin(midpoints), radius * np.cos(midpoints), strict=True)
+    ):
+        row_ends = (
+            np.stack([np.trunc(centre_rows - d_col), np.trunc(centre_rows + d_col)], axis=1).astype(
+                np.intp
+            )
+            - centre_rows[:, None]
+        )
+        col_ends = (
+            np.stack([np.trunc(centre_cols + d_row), np.trunc(centre_cols - d_row)], axis=1).astype(
+                np.intp
+            )
+            - centre_cols[:, None]
+        )
+        for row_key in np.unique(row_ends, axis=0):
+            rows = np.flatnonzero((row_ends == row_key).all(axis=1))
+            for col_key in np.unique(col_ends, axis=0):
+                cols = np.flatnonzero((col_ends == col_key).all(axis=1))
+                d_rows, d_cols = line(row_key[0], col_key[0], row_key[1], col_key[1])
+                segments.append((o, rows, cols, d_rows, d_cols))
+    return segments
+
+
+def hog_images(
+    images,
+    *,
+    orientations=9,
+    pixels_per_cell=(8, 8),
+    transform_sqrt=False,
+    chunk_size=_DEFAULT_CHUNK_SIZE,
+    n_jobs=None,
+):
+    """Draw the HOG of each image, as ``skimage.feature.hog(..., visualize=True)`` does.
+
+    For every cell and orientation bin, a line through the cell centre, perpendicular to the
+    bin's mid angle, is added with intensity equal to the cell's (unnormalised) histogram
+    value. This is for plots: :func:`hog_features` never computes it.
+
+    Parameters
+    ----------
+    images : array-like of shape (n_samples, height, width)
+        Grayscale images.
+    orientations : int, default=9
+        Number of orientation bins.
+    pixels_per_cell : int or (int, int), default=(8, 8)
+        Size of a cell in pixels. Cells must be at least 2 x 2 pixels.
+    transform_sqrt : bool, default=False
+        Apply power-law compression first.
+    chunk_size : int, default=1024
+        Number of images processed at a time.
+    n_jobs : int, default=None
+        Number of threads.
+
+    Returns
+    -------
+    hog_images : ndarray of shape (n_samples, height, width)
+        float32 for float32 images, float64 otherwise.
+
+    Examples
+    --------
+    >>> from mnistkit.datasets import load_mnist
+    >>> from mnistkit.feature_extraction import hog_images
+    >>> pictures = hog_images(load_mnist(subset="test").images[:4], pixels_per_cell=(4, 4))
+    >>> pictures.shape
+    (4, 28, 28)
+    """
+    orientations, pixels_per_cell, _ = _check_parameters(orientations, pixels_per_cell, 1, "L2")
+    if min(pixels_per_cell) < 2:
+        raise ValueError(
+            f"hog_images draws one line per cell and needs cells of at least 2 x 2 pixels; got "
+            f"pixels_per_cell={pixels_per_cell}."
+        )
+    images = _check_images(images)
+    grid = _grid(images.shape[1:], pixels_per_cell, (1, 1))
+    n_cells_row, n_cells_col = grid[:2]
+    float_dtype = _float_dtype(images.dtype)
+    pictures = np.zeros(images.shape, dtype=float_dtype)
+    centre_rows = np.arange(n_cells_row) * pixels_per_cell[0] + pixels_per_cell[0] // 2
+    centre_cols = np.arange(n_cells_col) * pixels_per_cell[1] + pixels_per_cell[1] // 2
+    segments = _line_segments(orientations, pixels_per_cell, centre_rows, centre_cols)
+
+    def process(start, stop):
+        histograms = _cell_histograms(
+            images[start:stop], orientations, pixels_per_cell, transform_sqrt, grid
+        ).astype(float_dtype)
+        block = pictures[start:stop]
+        for o, rows, cols, d_rows, d_cols in segments:
+            values = histograms[:, rows[:, None], cols[None, :], o]
+            for d_row, d_col in zip(d_rows, d_cols, strict=True):
+                # One pixel per cell: no two cells share it, so a fancy-indexed += is exact.
+                block[
+                    :, (centre_rows[rows] + d_row)[:, None], (centre_cols[cols] + d_col)[None, :]
+                ] += values
+
+    _run_chunks(process, len(images), chunk_size, n_jobs)
+    return pictures

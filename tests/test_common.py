@@ -1,0 +1,45 @@
+"""scikit-learn's estimator checks over every public mnistkit estimator, found automatically."""
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from mnistkit.utils.discovery import all_estimators
+
+# Estimators whose default parameters cannot run on the checks' tiny arbitrary data get an
+# instance here; each entry says why. Every other estimator is checked with its defaults.
+CHECK_INSTANCES = {
+    # The checks feed rows of 2-20 arbitrary values: read each as a 1-pixel-high image
+    # (image_shape=(1, -1)) with 1x1-pixel cells, so that every HOG stage still runs.
+    "HOGTransformer": lambda cls: cls(pixels_per_cell=1, cells_per_block=1, image_shape=(1, -1)),
+}
+# Checks that cannot hold for an estimator, with the reason; see each estimator's docs.
+EXPECTED_FAILED_CHECKS = {}
+
+
+def _instances():
+    return [CHECK_INSTANCES.get(name, lambda cls: cls())(cls) for name, cls in all_estimators()]
+
+
+def test_discovery_finds_estimators():
+    names = [name for name, _ in all_estimators()]
+    assert "HOGTransformer" in names
+
+
+@parametrize_with_checks(
+    _instances(),
+    expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS.get(
+        type(estimator).__name__, {}
+    ),
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("name, cls", all_estimators())
+def test_init_stores_parameters_only(name, cls):
+    # Every constructor parameter after the first is keyword-only (STYLE.md).
+    import inspect
+
+    parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    assert all(p.kind == p.KEYWORD_ONLY for p in parameters[1:]), name
+    assert hasattr(cls, "_parameter_constraints"), name
