@@ -10,8 +10,12 @@ from ._version import __version__
 
 _SUBPACKAGES = (
     "datasets",
+    "decomposition",
     "exceptions",
     "feature_extraction",
+    "metrics",
+    "plotting",
+    "utils",
 )
 
 __all__ = ["__version__", *_SUBPACKAGES]

@@ -190,34 +190,42 @@ def _integer_gradient_table(orientations):
 
 @numba.njit(nogil=True, cache=True)
 def _cell_histograms_8bit(images, table_bins, table_magnitude, cell_rows, cell_cols, out):
-    """Stage 2-3 for 8-bit images: integer gradients looked up in the exact table."""
+    """Stage 2-3 for 8-bit images: integer gradients looked up in the exact table.
+
+    Pixels are visited in row-major image order, which visits each cell's pixels in that
+    cell's row-major order: the float32 running sums add in the same order as scikit-image's.
+    """
     n_images, height, width = images.shape
     n_cells_row, n_cells_col, n_bins = out.shape[1], out.shape[2], out.shape[3]
-    totals = np.zeros(n_bins, dtype=np.float32)
+    totals = np.zeros((n_cells_row, n_cells_col, n_bins), dtype=np.float32)
+    cell_of_column = np.arange(n_cells_col * cell_cols) // cell_cols
     area = np.float32(cell_rows * cell_cols)
     for i in range(n_images):
+        totals[:] = 0
+        for y in range(n_cells_row * cell_rows):
+            cell_row = y // cell_rows
+            interior_row = 0 < y < height - 1
+            for x in range(n_cells_col * cell_cols):
+                g_row = 0
+                if interior_row:
+                    g_row = np.int32(images[i, y + 1, x]) - np.int32(images[i, y - 1, x])
+                g_col = 0
+                if 0 < x < width - 1:
+                    g_col = np.int32(images[i, y, x + 1]) - np.int32(images[i, y, x - 1])
+                if g_row == 0 and g_col == 0:
+                    continue  # adds a zero magnitude: nothing to do
+                entry = (g_row + 255) * 511 + (g_col + 255)
+                b = table_bins[entry]
+                if b >= 0:
+                    cell_col = cell_of_column[x]
+                    # float32 running sum, as scikit-image's `cdef float total`.
+                    totals[cell_row, cell_col, b] = np.float32(
+                        totals[cell_row, cell_col, b] + table_magnitude[entry]
+                    )
         for cell_row in range(n_cells_row):
             for cell_col in range(n_cells_col):
-                totals[:] = 0
-                for y in range(cell_row * cell_rows, (cell_row + 1) * cell_rows):
-                    for x in range(cell_col * cell_cols, (cell_col + 1) * cell_cols):
-                        g_row = 0
-                        if 0 < y < height - 1:
-                            g_row = np.int32(images[i, y + 1, x]) - np.int32(images[i, y - 1, x])
-                        g_col = 0
-                        if 0 < x < width - 1:
-                            g_col = np.int32(images[i, y, x + 1]) - np.int32(images[i, y, x - 1])
-                        if g_row == 0 and g_col == 0:
-                            continue  # adds a zero magnitude: nothing to do
-                        entry = (g_row + 255) * 511 + (g_col + 255)
-                        bin_index = table_bins[entry]
-                        if bin_index >= 0:
-                            # float32 running sum, as scikit-image's `cdef float total`.
-                            totals[bin_index] = np.float32(
-                                totals[bin_index] + table_magnitude[entry]
-                            )
                 for o in range(n_bins):
-                    out[i, cell_row, cell_col, o] = totals[o] / area
+                    out[i, cell_row, cell_col, o] = totals[cell_row, cell_col, o] / area
 
 
 @numba.njit(nogil=True, cache=True)

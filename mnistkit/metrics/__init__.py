@@ -1,0 +1,14 @@
+"""Evaluation of classifiers and clusterings: scores scikit-learn lacks and one-call reports."""
+
+from ._classification import McNemarResult, mcnemar_test, most_confused_pairs, specificity_score
+from ._evaluation import ClassificationEvaluation, evaluate, evaluate_estimator
+
+__all__ = [
+    "ClassificationEvaluation",
+    "McNemarResult",
+    "evaluate",
+    "evaluate_estimator",
+    "mcnemar_test",
+    "most_confused_pairs",
+    "specificity_score",
+]

@@ -1,0 +1,67 @@
+"""Helpers shared by the plots: axes creation and image mosaics."""
+
+import math
+
+import numpy as np
+
+from ..utils import infer_image_shape
+
+
+def get_axes(ax, *, figsize):
+    """Return ``ax``, or the axes of a new figure (pyplot-free, so it works headless)."""
+    if ax is not None:
+        return ax
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained").add_subplot()
+
+
+def as_images(images):
+    """(n, h, w) images from images or flat square rows."""
+    images = np.asarray(images)
+    if images.ndim == 2:
+        height, width = infer_image_shape(images.shape[1], owner="the plot")
+        return images.reshape(len(images), height, width)
+    if images.ndim == 4 and images.shape[3] == 1:
+        return images[..., 0]
+    return images
+
+
+def image_mosaic(images, captions=None, *, n_cols=10, ax=None, cmap="gray_r", colorbar=False):
+    """Tile images into one picture on one Axes, each with an optional caption below it.
+
+    One ``imshow`` keeps the plot a single Axes (easy to place in a report) and fast for
+    hundreds of images.
+    """
+    images = as_images(images)
+    n_images = len(images)
+    n_cols = max(1, min(n_cols, n_images))
+    n_rows = max(1, math.ceil(n_images / n_cols))
+    height, width = images.shape[1:3]
+    gap = max(1, height // 6)
+    caption_space = (height // 2) if captions is not None else 0
+    cell_h, cell_w = height + gap + caption_space, width + gap
+    canvas_shape = (n_rows * cell_h, n_cols * cell_w, *images.shape[3:])
+    canvas = np.full(canvas_shape, np.nan, dtype=float)
+    for index, image in enumerate(images):
+        row, col = divmod(index, n_cols)
+        canvas[row * cell_h : row * cell_h + height, col * cell_w : col * cell_w + width] = image
+    ax = get_axes(ax, figsize=(1.1 * n_cols + 0.5, 1.2 * n_rows + 0.6))
+    shown = ax.imshow(canvas, cmap=cmap, interpolation="nearest")
+    if colorbar:
+        ax.figure.colorbar(shown, ax=ax, fraction=0.046, pad=0.04, label="pixel value")
+    if captions is not None:
+        for index, caption in enumerate(captions):
+            row, col = divmod(index, n_cols)
+            ax.text(
+                col * cell_w + width / 2,
+                row * cell_h + height + caption_space * 0.55,
+                str(caption),
+                ha="center",
+                va="center",
+                fontsize=8,
+            )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel(f"{n_images} images of {height} x {width} pixels")
+    return ax

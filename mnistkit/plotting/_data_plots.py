@@ -1,0 +1,292 @@
+"""Plots of the data: samples, class means, class balance, PCA, embeddings and HOG pictures."""
+
+import numpy as np
+
+from ._common import as_images, get_axes, image_mosaic
+
+__all__ = [
+    "plot_class_distribution",
+    "plot_class_means",
+    "plot_embedding",
+    "plot_explained_variance",
+    "plot_hog",
+    "plot_image_grid",
+    "plot_reconstructions",
+]
+
+
+def plot_image_grid(images, labels=None, *, n_images=50, n_cols=10, ax=None, title=None):
+    """A grid of sample images, captioned with their labels.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n_samples, height, width) or (n_samples, n_pixels)
+        Images or flat square rows.
+    labels : array-like of shape (n_samples,), default=None
+        Captions.
+    n_images : int, default=50
+        How many images to show (the first ones).
+    n_cols : int, default=10
+        Images per row.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw.
+    title : str, default=None
+        Title.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from mnistkit.datasets import load_mnist
+    >>> from mnistkit.plotting import plot_image_grid
+    >>> mnist = load_mnist(subset="test")
+    >>> ax = plot_image_grid(mnist.images, mnist.target, n_images=20)
+    >>> ax.get_title()
+    'Sample images'
+    """
+    images = as_images(images)[:n_images]
+    captions = None if labels is None else [str(label) for label in np.asarray(labels)[:n_images]]
+    ax = image_mosaic(images, captions, n_cols=n_cols, ax=ax)
+    ax.set_title(title or "Sample images")
+    return ax
+
+
+def plot_class_means(images, labels, *, target_names=None, ax=None, title=None):
+    """The mean image of each class.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n_samples, height, width) or (n_samples, n_pixels)
+        Images.
+    labels : array-like of shape (n_samples,)
+        Class of each image.
+    target_names : list of str, default=None
+        Captions for the sorted classes.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw.
+    title : str, default=None
+        Title.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+    """
+    images = as_images(images)
+    labels = np.asarray(labels)
+    classes = np.unique(labels)
+    means = np.stack([images[labels == label].mean(axis=0) for label in classes])
+    captions = target_names if target_names is not None else [str(c) for c in classes]
+    ax = image_mosaic(means, captions, n_cols=min(10, len(classes)), ax=ax, colorbar=True)
+    ax.set_title(title or "Mean image per class")
+    return ax
+
+
+def plot_class_distribution(labels, *, target_names=None, ax=None, title=None):
+    """Bar chart of the number of samples per class.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n_samples,)
+        Class labels.
+    target_names : list of str, default=None
+        Names of the sorted classes.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw.
+    title : str, default=None
+        Title.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+    """
+    classes, counts = np.unique(np.asarray(labels), return_counts=True)
+    names = target_names if target_names is not None else [str(c) for c in classes]
+    ax = get_axes(ax, figsize=(7, 3.5))
+    bars = ax.bar(np.arange(len(classes)), counts, color="tab:blue")
+    ax.bar_label(bars, fontsize=7)
+    ax.set_xticks(np.arange(len(classes)), names, rotation=45 if len(classes) > 10 else 0)
+    ax.set_xlabel("Class")
+    ax.set_ylabel("Number of samples")
+    ax.set_title(title or f"Class distribution ({counts.sum()} samples)")
+    return ax
+
+
+def plot_explained_variance(pca, *, thresholds=(0.8, 0.9, 0.95), ax=None, title=None):
+    """Cumulative explained variance of a fitted PCA, with the components each threshold needs.
+
+    Parameters
+    ----------
+    pca : sklearn.decomposition.PCA
+        Fitted.
+    thresholds : tuple of float, default=(0.8, 0.9, 0.95)
+        Variance fractions to mark.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw.
+    title : str, default=None
+        Title.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+    """
+    from ..decomposition import n_components_for_variance
+
+    cumulative = np.cumsum(pca.explained_variance_ratio_)
+    ax = get_axes(ax, figsize=(6, 4))
+    components = np.arange(1, len(cumulative) + 1)
+    ax.plot(components, cumulative, label="cumulative")
+    ax.bar(
+        components,
+        pca.explained_variance_ratio_,
+        color="tab:orange",
+        alpha=0.6,
+        label="per component",
+    )
+    for threshold in thresholds:
+        if cumulative[-1] >= threshold:
+            needed = n_components_for_variance(pca, threshold)
+            ax.axhline(threshold, color="grey", linestyle=":", linewidth=1)
+            ax.annotate(
+                f"{threshold:.0%}: {needed}",
+                (needed, threshold),
+                textcoords="offset points",
+                xytext=(5, -12),
+                fontsize=8,
+            )
+    ax.set_xlabel("Number of components")
+    ax.set_ylabel("Explained variance ratio")
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="center right")
+    ax.set_title(title or "PCA explained variance")
+    return ax
+
+
+def plot_reconstructions(
+    pca, images, *, n_components=(5, 20, 50, 200), n_images=5, ax=None, title=None
+):
+    """Original images (first column) and their PCA reconstructions from k components.
+
+    Parameters
+    ----------
+    pca : sklearn.decomposition.PCA
+        Fitted on flat rows with at least ``max(n_components)`` components.
+    images : ndarray of shape (n_samples, height, width) or (n_samples, n_pixels)
+        Images to reconstruct (in the scale the PCA was fitted on).
+    n_components : tuple of int, default=(5, 20, 50, 200)
+        Numbers of components, one column each.
+    n_images : int, default=5
+        Rows.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw.
+    title : str, default=None
+        Title.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+    """
+    from ..decomposition import pca_reconstruct
+
+    images = as_images(images)[:n_images]
+    flat = images.reshape(len(images), -1)
+    columns = [flat] + [pca_reconstruct(pca, flat, n_components=k) for k in n_components]
+    tiles = np.stack(columns, axis=1).reshape(-1, *images.shape[1:])
+    captions = ["original", *[f"k={k}" for k in n_components]] * len(images)
+    ax = image_mosaic(tiles, captions, n_cols=len(columns), ax=ax)
+    ax.set_title(title or "PCA reconstructions")
+    return ax
+
+
+def plot_embedding(
+    embedding, labels, *, ax=None, title=None, label_name="label", max_points=20_000, random_state=0
+):
+    """Scatter plot of a 2-d embedding (PCA, UMAP, ...) coloured by label or cluster.
+
+    Parameters
+    ----------
+    embedding : ndarray of shape (n_samples, 2)
+        Coordinates.
+    labels : array-like of shape (n_samples,)
+        Colour of each point (true labels or cluster ids).
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw.
+    title : str, default=None
+        Title.
+    label_name : str, default="label"
+        Name of the colour bar.
+    max_points : int, default=20000
+        Points drawn at most (a random subset beyond that, for readability and speed).
+    random_state : int, default=0
+        Seed of that subset.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+    """
+    embedding = np.asarray(embedding)
+    if embedding.ndim != 2 or embedding.shape[1] != 2:
+        raise ValueError(f"embedding must have shape (n_samples, 2); got {embedding.shape}.")
+    labels = np.asarray(labels)
+    if len(labels) != len(embedding):
+        raise ValueError(
+            f"labels has {len(labels)} entries but embedding has {len(embedding)} points."
+        )
+    if len(embedding) > max_points:
+        keep = np.random.default_rng(random_state).choice(len(embedding), max_points, replace=False)
+        embedding, labels = embedding[keep], labels[keep]
+    classes, codes = np.unique(labels, return_inverse=True)
+    ax = get_axes(ax, figsize=(6.5, 5.5))
+    points = ax.scatter(
+        embedding[:, 0],
+        embedding[:, 1],
+        c=codes,
+        s=2,
+        cmap="tab10" if len(classes) <= 10 else "tab20",
+        alpha=0.7,
+    )
+    colorbar = ax.figure.colorbar(points, ax=ax, ticks=np.arange(len(classes)), label=label_name)
+    colorbar.ax.set_yticklabels([str(c) for c in classes])
+    ax.set_xlabel("component 1")
+    ax.set_ylabel("component 2")
+    ax.set_title(title or f"2-d embedding of {len(embedding)} points")
+    return ax
+
+
+def plot_hog(images, *, orientations=9, pixels_per_cell=(4, 4), n_images=8, ax=None, title=None):
+    """Images next to their HOG pictures (what ``skimage.feature.hog(visualize=True)`` draws).
+
+    Parameters
+    ----------
+    images : ndarray of shape (n_samples, height, width) or (n_samples, n_pixels)
+        Grayscale images.
+    orientations : int, default=9
+        Orientation bins.
+    pixels_per_cell : (int, int), default=(4, 4)
+        Cell size.
+    n_images : int, default=8
+        Pairs to show.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw.
+    title : str, default=None
+        Title.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+    """
+    from ..feature_extraction import hog_images
+
+    images = as_images(images)[:n_images]
+    pictures = hog_images(images, orientations=orientations, pixels_per_cell=pixels_per_cell)
+    # Scale each picture to the image's range so that both show in one mosaic.
+    scale = images.reshape(len(images), -1).max(axis=1) / np.maximum(
+        pictures.reshape(len(pictures), -1).max(axis=1), 1e-12
+    )
+    pictures = pictures * scale[:, None, None]
+    tiles = np.stack([images.astype(float), pictures], axis=1).reshape(-1, *images.shape[1:])
+    captions = ["image", "HOG"] * len(images)
+    ax = image_mosaic(tiles, captions, n_cols=min(8, 2 * len(images)), ax=ax, cmap="gray")
+    ax.set_title(title or f"HOG: {orientations} orientations, {tuple(pixels_per_cell)} cells")
+    return ax

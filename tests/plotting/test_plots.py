@@ -1,0 +1,125 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from sklearn.decomposition import PCA
+
+from mnistkit.metrics import evaluate
+from mnistkit.plotting import (
+    plot_class_distribution,
+    plot_class_means,
+    plot_confusion_matrix,
+    plot_embedding,
+    plot_explained_variance,
+    plot_hog,
+    plot_image_grid,
+    plot_learning_curves,
+    plot_misclassified,
+    plot_per_class_f1,
+    plot_reconstructions,
+)
+
+
+def render(ax):
+    """Render the figure to PNG with the Agg backend; return the decoded image."""
+    buffer = io.BytesIO()
+    ax.figure.savefig(buffer, format="png", dpi=60)
+    image = Image.open(io.BytesIO(buffer.getvalue()))
+    assert image.size[0] > 100 and image.size[1] > 100
+    pixels = np.asarray(image.convert("L"))
+    assert pixels.std() > 5  # something was drawn, not a blank canvas
+    return image
+
+
+@pytest.fixture
+def evaluation(mnist_test, rng):
+    y_true = mnist_test.target[:300]
+    y_pred = np.where(rng.random(300) < 0.85, y_true, rng.integers(0, 10, 300))
+    return evaluate(y_true, y_pred, images=mnist_test.images[:300])
+
+
+def test_confusion_matrix_counts_and_normalized(evaluation):
+    ax = plot_confusion_matrix(evaluation)
+    assert ax.get_xlabel() == "Predicted label" and ax.get_ylabel() == "True label"
+    assert "accuracy" in ax.get_title()
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == 100 and str(evaluation.confusion_matrix[0, 0]) in texts
+    assert len(ax.figure.axes) == 2  # the colour bar
+    render(ax)
+    ax = plot_confusion_matrix(evaluation, normalize=True)
+    assert "row-normalised" in ax.get_title()
+    assert f"{evaluation.confusion_matrix_normalized[0, 0]:.2f}" in [t.get_text() for t in ax.texts]
+    render(ax)
+
+
+def test_per_class_f1(evaluation):
+    ax = plot_per_class_f1(evaluation)
+    assert len(ax.patches) == 30
+    assert ax.get_ylabel() == "Score"
+    render(ax)
+
+
+def test_learning_curves():
+    history = {
+        "loss": [1.0, 0.5, 0.3],
+        "val_loss": [1.1, 0.6, 0.7],
+        "accuracy": [0.6, 0.8, 0.9],
+        "val_accuracy": [0.5, 0.7, 0.75],
+    }
+    ax = plot_learning_curves(history, metric="accuracy")
+    assert ax.get_xlabel() == "Epoch" and ax.get_ylabel() == "accuracy"
+    assert [list(line.get_ydata()) for line in ax.get_lines()[:2]] == [
+        history["accuracy"],
+        history["val_accuracy"],
+    ]
+    render(ax)
+    with pytest.raises(ValueError, match="history has no 'f1' curve"):
+        plot_learning_curves(history, metric="f1")
+
+
+def test_misclassified(evaluation):
+    ax = plot_misclassified(evaluation, n_images=12)
+    captions = [t.get_text() for t in ax.texts]
+    assert len(captions) == 12 and all(" -> " in c for c in captions)
+    i = evaluation.misclassified_indices[0]
+    assert captions[0] == f"{evaluation.y_true[i]} -> {evaluation.y_pred[i]}"
+    render(ax)
+    with pytest.raises(ValueError, match="images has 5 entries but the evaluation has 300"):
+        plot_misclassified(evaluation, images=np.zeros((5, 28, 28)))
+
+
+def test_data_plots(mnist_test):
+    images, labels = mnist_test.images[:500], mnist_test.target[:500]
+    ax = plot_image_grid(images, labels, n_images=20)
+    assert len(ax.texts) == 20
+    render(ax)
+    ax = plot_class_means(images, labels)
+    assert [t.get_text() for t in ax.texts] == [str(d) for d in range(10)]
+    render(ax)
+    ax = plot_class_distribution(labels)
+    assert len(ax.patches) == 10 and ax.get_ylabel() == "Number of samples"
+    render(ax)
+    ax = plot_hog(images, n_images=4)
+    assert len(ax.texts) == 8
+    render(ax)
+
+
+def test_pca_plots(mnist_test):
+    X = mnist_test.data[:500] / 255.0
+    pca = PCA(60).fit(X)
+    ax = plot_explained_variance(pca)
+    assert ax.get_xlabel() == "Number of components"
+    render(ax)
+    ax = plot_reconstructions(pca, X, n_components=(5, 20, 60), n_images=3)
+    assert [t.get_text() for t in ax.texts][:4] == ["original", "k=5", "k=20", "k=60"]
+    render(ax)
+
+
+def test_embedding(rng):
+    embedding = rng.normal(size=(300, 2))
+    ax = plot_embedding(embedding, rng.integers(0, 3, 300), label_name="cluster")
+    assert ax.figure.axes[1].get_ylabel() == "cluster"
+    render(ax)
+    with pytest.raises(ValueError, match=r"shape \(n_samples, 2\); got \(300, 3\)"):
+        plot_embedding(rng.normal(size=(300, 3)), np.zeros(300))
