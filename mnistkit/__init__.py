@@ -9,12 +9,15 @@ import importlib
 from ._version import __version__
 
 _SUBPACKAGES = (
+    "baselines",
+    "cluster",
     "datasets",
     "decomposition",
     "exceptions",
     "feature_extraction",
     "metrics",
     "plotting",
+    "preprocessing",
     "utils",
 )
 

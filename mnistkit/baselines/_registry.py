@@ -1,0 +1,196 @@
+"""Named, ready-to-run scikit-learn pipelines for the classical models the lab reports try.
+
+A name is ``<features>-<model>``: features ``pixels`` (scaled to [0, 1]), ``pca`` (scaled, then
+PCA with 50 components) or ``hog`` (:class:`~mnistkit.feature_extraction.HOGTransformer`), and a
+model from :data:`MODELS`. Steps are named as :func:`sklearn.pipeline.make_pipeline` names them
+(``pixelscaler``, ``pca``, ``hogtransformer``, ``svc``, ...), so overrides and grids use
+``svc__C``, ``pca__n_components``.
+"""
+
+import difflib
+
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.mixture import GaussianMixture
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+
+from ..cluster import ClusterClassifier
+from ..feature_extraction import HOGTransformer
+from ..preprocessing import PixelScaler
+
+__all__ = ["FEATURES", "MODELS", "describe_baseline", "list_baselines", "make_baseline"]
+
+# Each entry builds fresh steps: (description, factory returning a list of steps).
+FEATURES = {
+    "pixels": ("raw pixels scaled to [0, 1]", lambda: [PixelScaler()]),
+    "pca": (
+        "pixels scaled to [0, 1], then PCA(50)",
+        lambda: [PixelScaler(), PCA(n_components=50, random_state=0)],
+    ),
+    "hog": (
+        "HOG: 9 orientations, 4x4-pixel cells, 2x2-cell blocks (1,296 features)",
+        lambda: [HOGTransformer(n_jobs=-1)],
+    ),
+}
+
+MODELS = {
+    "svc-rbf": ("SVC, RBF kernel, C=10", lambda: SVC(kernel="rbf", C=10.0, gamma="scale")),
+    "svc-poly": ("SVC, cubic polynomial kernel", lambda: SVC(kernel="poly", degree=3, C=1.0)),
+    "svc-linear": ("SVC, linear kernel", lambda: SVC(kernel="linear", C=1.0)),
+    "svc-sigmoid": ("SVC, sigmoid kernel", lambda: SVC(kernel="sigmoid", C=1.0)),
+    "linear-svc": (
+        "LinearSVC (liblinear), standardised inputs",
+        lambda: [StandardScaler(), LinearSVC(C=0.01, max_iter=2000)],
+    ),
+    "decision-tree": (
+        "decision tree, max_depth=15",
+        lambda: DecisionTreeClassifier(max_depth=15, random_state=0),
+    ),
+    "random-forest": (
+        "random forest, 100 trees",
+        lambda: RandomForestClassifier(n_estimators=100, n_jobs=-1, random_state=0),
+    ),
+    "logistic-regression": (
+        "multinomial logistic regression, standardised inputs",
+        lambda: [StandardScaler(), LogisticRegression(C=0.1, max_iter=300)],
+    ),
+    "gaussian-nb": ("Gaussian naive Bayes", lambda: GaussianNB(var_smoothing=0.1)),
+    "knn": ("3 nearest neighbours", lambda: KNeighborsClassifier(n_neighbors=3, n_jobs=-1)),
+    "kmeans": (
+        "KMeans(10) clusters named after the training labels",
+        lambda: ClusterClassifier(KMeans(n_clusters=10, n_init=4), random_state=0),
+    ),
+    "gmm": (
+        "GaussianMixture(10, diagonal covariance) clusters named after the training labels",
+        lambda: ClusterClassifier(
+            GaussianMixture(n_components=10, covariance_type="diag"), random_state=0
+        ),
+    ),
+}
+
+# Pipelines that are not a plain <features>-<model> combination.
+SPECIAL = {
+    "umap-kmeans": (
+        "pixels scaled, UMAP to 10 dimensions (n_neighbors=30, min_dist=0), then KMeans(10) "
+        "named after the training labels: the best unsupervised configuration",
+        lambda: [
+            PixelScaler(),
+            _umap(n_components=10, n_neighbors=30),
+            ClusterClassifier(KMeans(n_clusters=10, n_init=10), random_state=0),
+        ],
+    ),
+    "pca200-kmeans": (
+        "pixels scaled, PCA(200), KMeans(10) (the lab reports' clustering)",
+        lambda: [
+            PixelScaler(),
+            PCA(n_components=200, random_state=0),
+            ClusterClassifier(KMeans(n_clusters=10, n_init=1), random_state=0),
+        ],
+    ),
+}
+
+
+def _umap(**params):
+    from ..decomposition import make_umap
+
+    return make_umap(**params)
+
+
+def _entries():
+    entries = {}
+    for feature_name, (feature_text, feature_steps) in FEATURES.items():
+        for model_name, (model_text, model_steps) in MODELS.items():
+            entries[f"{feature_name}-{model_name}"] = (
+                f"{model_text} on {feature_text}",
+                feature_steps,
+                model_steps,
+            )
+    for name, (text, steps) in SPECIAL.items():
+        entries[name] = (text, steps, list)
+    return entries
+
+
+def list_baselines():
+    """Names of every ready-made pipeline, sorted.
+
+    Returns
+    -------
+    names : list of str
+
+    Examples
+    --------
+    >>> from mnistkit.baselines import list_baselines
+    >>> "pca-svc-rbf" in list_baselines()
+    True
+    """
+    return sorted(_entries())
+
+
+def describe_baseline(name):
+    """One-line description of a named pipeline.
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`list_baselines`.
+
+    Returns
+    -------
+    description : str
+    """
+    return _entry(name)[0]
+
+
+def _entry(name):
+    entries = _entries()
+    if name not in entries:
+        close = difflib.get_close_matches(str(name), entries, n=3)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(
+            f"Unknown baseline {name!r}.{hint} mnistkit.baselines.list_baselines() lists all "
+            f"{len(entries)}."
+        )
+    return entries[name]
+
+
+def make_baseline(name, **overrides):
+    """Build a named pipeline, with parameter overrides.
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`list_baselines`, e.g. ``"pca-svc-rbf"`` or ``"hog-logistic-regression"``.
+    **overrides : dict
+        Parameters to set: ``step__param`` as in :meth:`~sklearn.pipeline.Pipeline.set_params`
+        (``pca__n_components=40``), or a bare ``param`` of the final estimator (``C=5``).
+
+    Returns
+    -------
+    pipeline : sklearn.pipeline.Pipeline
+        Unfitted.
+
+    Examples
+    --------
+    >>> from mnistkit.baselines import make_baseline
+    >>> pipeline = make_baseline("pca-svc-rbf", C=5, pca__n_components=40)
+    >>> list(pipeline.named_steps)
+    ['pixelscaler', 'pca', 'svc']
+    >>> pipeline.get_params()["svc__C"], pipeline.get_params()["pca__n_components"]
+    (5, 40)
+    """
+    _, feature_steps, model_steps = _entry(name)
+    models = model_steps()
+    steps = [*feature_steps(), *(models if isinstance(models, list) else [models])]
+    pipeline = make_pipeline(*steps)
+    final = pipeline.steps[-1][0]
+    parameters = {
+        key if "__" in key else f"{final}__{key}": value for key, value in overrides.items()
+    }
+    return pipeline.set_params(**parameters)

@@ -1,0 +1,179 @@
+"""ClusterClassifier: a clustering that behaves as a classifier once clusters are named."""
+
+from numbers import Integral
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.cluster import KMeans
+from sklearn.metrics.cluster import contingency_matrix
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = ["ClusterClassifier", "check_cluster_count"]
+
+
+def check_cluster_count(clusterer, n_samples):
+    """Raise a clear error if a clusterer asks for more clusters than there are samples.
+
+    Also checks that a fixed array of initial centres has one row per cluster.
+    """
+    params = clusterer.get_params(deep=False)
+    for name in ("n_clusters", "n_components"):
+        count = params.get(name)
+        if isinstance(count, Integral) and count > n_samples:
+            raise ValueError(
+                f"{type(clusterer).__name__}({name}={count}) asks for more clusters than the "
+                f"{n_samples} samples it is fitted on. Use {name} <= {n_samples}."
+            )
+    init = params.get("init", params.get("means_init"))
+    count = params.get("n_clusters", params.get("n_components"))
+    if isinstance(init, np.ndarray | list) and count is not None:
+        init = np.asarray(init)
+        if init.ndim != 2 or init.shape[0] != count:
+            raise ValueError(
+                f"The fixed initial centres have shape {init.shape}; "
+                f"{type(clusterer).__name__} with {count} clusters needs an array of shape "
+                f"({count}, n_features)."
+            )
+
+
+def _python_scalar(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class ClusterClassifier(ClassifierMixin, BaseEstimator):
+    """Fit a clustering, name each cluster after the training labels, then classify.
+
+    The clusterer (KMeans, GaussianMixture, or any estimator with ``fit`` and ``predict``)
+    never sees the labels; they are used only afterwards to map each cluster to a class, so
+    clustering sits in the same benchmark tables and confusion matrices as classifiers.
+
+    Parameters
+    ----------
+    clusterer : estimator, default=None
+        Unfitted clusterer with ``fit`` and ``predict``; ``None`` means
+        ``KMeans(n_clusters=10, n_init="auto")``. It is cloned in :term:`fit`.
+    mapping : {"majority", "hungarian"}, default="majority"
+        ``"majority"`` names each cluster after its most frequent training label (several
+        clusters may share a class: the right choice when K > number of classes).
+        ``"hungarian"`` finds the best one-to-one matching (Hungarian algorithm); clusters left
+        unmatched fall back to their majority label.
+    random_state : int, RandomState instance or None, default=None
+        Set on the cloned clusterer when it has a ``random_state`` parameter.
+
+    Attributes
+    ----------
+    clusterer_ : estimator
+        The fitted clone of ``clusterer``.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    cluster_to_label_ : dict
+        The class each cluster is mapped to.
+    training_cluster_accuracy_ : float
+        Unsupervised accuracy of the training clustering under the best one-to-one matching
+        (:func:`mnistkit.metrics.cluster_accuracy_score`).
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when X has string column names.
+
+    Examples
+    --------
+    >>> from sklearn.cluster import KMeans
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from mnistkit.cluster import ClusterClassifier
+    >>> from mnistkit.datasets import load_mnist
+    >>> X, y = load_mnist(subset="test", return_X_y=True)
+    >>> model = make_pipeline(PCA(30, random_state=0),
+    ...                       ClusterClassifier(KMeans(10, n_init=4), random_state=0))
+    >>> model = model.fit(X[:3000], y[:3000])
+    >>> 0.4 < model.score(X[3000:5000], y[3000:5000]) < 0.8
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "clusterer": [None, HasMethods(["fit", "predict"])],
+        "mapping": [StrOptions({"majority", "hungarian"})],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, clusterer=None, *, mapping="majority", random_state=None):
+        self.clusterer = clusterer
+        self.mapping = mapping
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Fit the clusterer on X, then map its clusters to the labels y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Training labels; required, since they name the clusters.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        if y is None:
+            raise ValueError(
+                "ClusterClassifier requires y to be passed, but the target y is None: the "
+                "training labels map clusters to classes. Call fit(X, y); to cluster without "
+                "labels, use the clusterer directly."
+            )
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        self._fit_dtype = X.dtype
+        check_classification_targets(y)
+        clusterer = clone(
+            self.clusterer if self.clusterer is not None else KMeans(n_clusters=10, n_init="auto")
+        )
+        if self.random_state is not None and "random_state" in clusterer.get_params():
+            clusterer.set_params(random_state=self.random_state)
+        check_cluster_count(clusterer, len(X))
+        self.clusterer_ = clusterer.fit(X)
+        clusters = self.clusterer_.predict(X)
+        self.classes_, y_codes = np.unique(y, return_inverse=True)
+        cluster_ids, cluster_codes = np.unique(clusters, return_inverse=True)
+        table = contingency_matrix(y_codes, cluster_codes)  # classes x clusters
+        mapping = table.argmax(axis=0)
+        rows, cols = linear_sum_assignment(table, maximize=True)
+        if self.mapping == "hungarian":
+            mapping[cols] = rows
+        self.cluster_to_label_ = {
+            _python_scalar(cluster): _python_scalar(self.classes_[code])
+            for cluster, code in zip(cluster_ids, mapping, strict=True)
+        }
+        self._lookup = (cluster_ids, self.classes_[mapping])
+        self.training_cluster_accuracy_ = float(table[rows, cols].sum() / len(X))
+        return self
+
+    def predict(self, X):
+        """Predict the class of the cluster of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
+        """
+        check_is_fitted(self)
+        # Predict in the dtype the clusterer was fitted in (KMeans' Cython needs the same).
+        X = validate_data(self, X, reset=False, dtype=self._fit_dtype)
+        clusters = self.clusterer_.predict(X)
+        cluster_ids, labels = self._lookup
+        positions = np.searchsorted(cluster_ids, clusters)
+        positions = np.clip(positions, 0, len(cluster_ids) - 1)
+        known = cluster_ids[positions] == clusters
+        # A cluster empty at training time (possible for mixtures) gets the most common class.
+        fallback = labels[0] if len(labels) else self.classes_[0]
+        return np.where(known, labels[positions], fallback)

@@ -1,0 +1,5 @@
+"""Preprocessing steps for image pipelines."""
+
+from ._pixels import PixelScaler
+
+__all__ = ["PixelScaler"]
