@@ -363,6 +363,11 @@ def _score_metrics(y_true, y_score, labels):
         )
     if len(np.unique(y_true)) < 2:
         return None, None
+    row_sums = y_score.sum(axis=1, keepdims=True)
+    if np.allclose(row_sums, 1.0, atol=1e-3):
+        # float32 probabilities (Keras, or sklearn models on float32 input) miss 1 by ~1e-7,
+        # which scikit-learn's log_loss warns about; renormalise in float64.
+        y_score = y_score / row_sums
     loss = float(log_loss(y_true, y_score, labels=labels))
     if len(labels) == 2:
         auc = float(roc_auc_score(y_true == labels[1], y_score[:, 1]))
