@@ -57,37 +57,55 @@ def main():
         start = time.perf_counter()
         accuracy = np.mean(model.predict(X_test) == y_test)
         predict_seconds = time.perf_counter() - start
-        print(f"{name:<28}{accuracy:>9.4f}{fit_seconds:>9.1f}{predict_seconds:>12.1f}"
-              f"  {describe_baseline(name)}", flush=True)
+        print(
+            f"{name:<28}{accuracy:>9.4f}{fit_seconds:>9.1f}{predict_seconds:>12.1f}"
+            f"  {describe_baseline(name)}",
+            flush=True,
+        )
 
-    print(f"\nPart 2: clusterings of the {len(X_train)} training images (lab report figures in"
-          " brackets)\n")
+    print(
+        f"\nPart 2: clusterings of the {len(X_train)} training images (lab report figures in"
+        " brackets)\n"
+    )
     pixels = X_train / np.float32(255)
     pca200 = PCA(200, random_state=0).fit_transform(pixels)
-    table = clustering_sweep(KMeans(n_clusters=10, random_state=0), {"n_init": [1, 10]}, pca200,
-                             y_train)
+    table = clustering_sweep(
+        KMeans(n_clusters=10, random_state=0), {"n_init": [1, 10]}, pca200, y_train
+    )
     for _, row in table.iterrows():
-        print(f"KMeans(10, n_init={row.n_init}) on PCA(200): homogeneity {row.homogeneity:.4f}"
-              f" [0.4853], ARI {row.adjusted_rand:.3f} [0.361], cluster accuracy"
-              f" {row.cluster_accuracy:.3f}, silhouette {row.silhouette:.3f}"
-              f" (on {row.silhouette_sample_size} samples), fit {row.fit_seconds:.1f} s", flush=True)
+        print(
+            f"KMeans(10, n_init={row.n_init}) on PCA(200): homogeneity {row.homogeneity:.4f}"
+            f" [0.4853], ARI {row.adjusted_rand:.3f} [0.361], cluster accuracy"
+            f" {row.cluster_accuracy:.3f}, silhouette {row.silhouette:.3f}"
+            f" (on {row.silhouette_sample_size} samples), fit {row.fit_seconds:.1f} s",
+            flush=True,
+        )
     reported = {"spherical": (0.367, 0.508), "tied": (0.109, 0.285), "diag": (0.211, 0.296)}
-    gmm = clustering_sweep(GaussianMixture(10, random_state=0, max_iter=100),
-                           {"covariance_type": list(reported)}, pixels, y_train,
-                           silhouette_sample_size=5000)
+    gmm = clustering_sweep(
+        GaussianMixture(10, random_state=0, max_iter=100),
+        {"covariance_type": list(reported)},
+        pixels,
+        y_train,
+        silhouette_sample_size=5000,
+    )
     for _, row in gmm.iterrows():
         ari, homogeneity = reported[row.covariance_type]
-        print(f"GaussianMixture(10, {row.covariance_type}) on pixels/255: ARI"
-              f" {row.adjusted_rand:.3f} [{ari}], homogeneity {row.homogeneity:.3f}"
-              f" [{homogeneity}], fit {row.fit_seconds:.1f} s", flush=True)
+        print(
+            f"GaussianMixture(10, {row.covariance_type}) on pixels/255: ARI"
+            f" {row.adjusted_rand:.3f} [{ari}], homogeneity {row.homogeneity:.3f}"
+            f" [{homogeneity}], fit {row.fit_seconds:.1f} s",
+            flush=True,
+        )
     start = time.perf_counter()
     embedding = make_umap(10, n_neighbors=30).fit_transform(pixels)
     umap_seconds = time.perf_counter() - start
     clusters = KMeans(10, n_init=10, random_state=0).fit_predict(embedding)
     scores = clustering_scores(y_train, clusters)
-    print(f"UMAP(10, n_neighbors=30, min_dist=0) + KMeans(10): cluster accuracy"
-          f" {scores['cluster_accuracy']:.4f} (target >= 0.95), ARI {scores['adjusted_rand']:.3f},"
-          f" homogeneity {scores['homogeneity']:.3f}; UMAP {umap_seconds:.0f} s")
+    print(
+        f"UMAP(10, n_neighbors=30, min_dist=0) + KMeans(10): cluster accuracy"
+        f" {scores['cluster_accuracy']:.4f} (target >= 0.95), ARI {scores['adjusted_rand']:.3f},"
+        f" homogeneity {scores['homogeneity']:.3f}; UMAP {umap_seconds:.0f} s"
+    )
 
 
 if __name__ == "__main__":

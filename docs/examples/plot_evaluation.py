@@ -55,5 +55,7 @@ plot_misclassified(evaluation, n_images=20).figure.savefig(output / "misclassifi
 # Is the difference to a decision tree real? McNemar's test on the same test set.
 tree = DecisionTreeClassifier(max_depth=12, random_state=0).fit(X_train, y_train)
 result = mcnemar_test(y_test, model.predict(X_test), tree.predict(X_test))
-print(f"HOG + logistic regression right where the tree is wrong: {result.only_a_correct}; "
-      f"the reverse: {result.only_b_correct}; p-value {result.pvalue:.2e}")
+print(
+    f"HOG + logistic regression right where the tree is wrong: {result.only_a_correct}; "
+    f"the reverse: {result.only_b_correct}; p-value {result.pvalue:.2e}"
+)

@@ -9,20 +9,22 @@ from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix
 __all__ = ["McNemarResult", "mcnemar_test", "most_confused_pairs", "specificity_score"]
 
 
-def _check_pair_of_labels(y_true, y_pred):
+def _check_pair_of_labels(y_true, y_pred, *, names=("y_true", "y_pred")):
+    """Return both label arrays as 1-d ndarrays of equal, non-zero length, or raise."""
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    first, second = names
     if y_true.ndim != 1 or y_pred.ndim != 1:
         raise ValueError(
-            f"y_true and y_pred must be 1-d label arrays; got shapes {y_true.shape} and "
+            f"{first} and {second} must be 1-d label arrays; got shapes {y_true.shape} and "
             f"{y_pred.shape}."
         )
     if len(y_true) != len(y_pred):
         raise ValueError(
-            f"y_true has {len(y_true)} labels but y_pred has {len(y_pred)}; they must have one "
+            f"{first} has {len(y_true)} labels but {second} has {len(y_pred)}; they must have one "
             "label per sample each."
         )
     if len(y_true) == 0:
-        raise ValueError("y_true and y_pred are empty; there is nothing to evaluate.")
+        raise ValueError(f"{first} and {second} are empty; there is nothing to evaluate.")
     return y_true, y_pred
 
 

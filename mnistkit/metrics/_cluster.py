@@ -5,23 +5,13 @@ from scipy.optimize import linear_sum_assignment
 from sklearn import metrics
 from sklearn.metrics.cluster import contingency_matrix
 
+from ._classification import _check_pair_of_labels
+
 __all__ = ["cluster_accuracy_score", "clustering_scores", "purity_score"]
 
 
 def _check_clustering(labels_true, labels_pred):
-    labels_true, labels_pred = np.asarray(labels_true), np.asarray(labels_pred)
-    if labels_true.ndim != 1 or labels_pred.ndim != 1:
-        raise ValueError(
-            f"labels_true and labels_pred must be 1-d; got shapes {labels_true.shape} and "
-            f"{labels_pred.shape}."
-        )
-    if len(labels_true) != len(labels_pred):
-        raise ValueError(
-            f"labels_true has {len(labels_true)} entries but labels_pred has {len(labels_pred)}."
-        )
-    if len(labels_true) == 0:
-        raise ValueError("labels_true and labels_pred are empty; there is nothing to score.")
-    return labels_true, labels_pred
+    return _check_pair_of_labels(labels_true, labels_pred, names=("labels_true", "labels_pred"))
 
 
 def cluster_accuracy_score(labels_true, labels_pred):

@@ -76,7 +76,7 @@ def test_scores_match_sklearn(rng):
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="labels_true has 3 entries but labels_pred has 2"):
+    with pytest.raises(ValueError, match="labels_true has 3 labels but labels_pred has 2"):
         cluster_accuracy_score([0, 1, 1], [0, 1])
     with pytest.raises(ValueError, match="empty"):
         purity_score([], [])
