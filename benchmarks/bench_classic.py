@@ -34,7 +34,7 @@ BASELINES = [
     "pca-svc-poly",
     "pca-svc-rbf",
     "hog-linear-svc",
-    "hog-svc-rbf",
+    "hog-logistic-regression",
     "pca200-kmeans",
     "umap-kmeans",
 ]
@@ -43,10 +43,17 @@ BASELINES = [
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-size", type=int, default=60_000)
+    parser.add_argument("--skip-classifiers", action="store_true", help="run part 2 only")
     args = parser.parse_args()
     X_train, y_train = load_mnist(return_X_y=True)
     X_test, y_test = load_mnist(subset="test", return_X_y=True)
     X_train, y_train = X_train[: args.train_size], y_train[: args.train_size]
+    if not args.skip_classifiers:
+        classifiers(X_train, y_train, X_test, y_test)
+    clusterings(X_train, y_train)
+
+
+def classifiers(X_train, y_train, X_test, y_test):
     print(f"Part 1: classifiers, {len(X_train)} training / {len(X_test)} test images\n")
     print(f"{'pipeline':<28}{'test acc':>9}{'fit (s)':>9}{'predict (s)':>12}  description")
     for name in BASELINES:
@@ -63,6 +70,9 @@ def main():
             flush=True,
         )
 
+
+
+def clusterings(X_train, y_train):
     print(
         f"\nPart 2: clusterings of the {len(X_train)} training images (lab report figures in"
         " brackets)\n"
@@ -74,15 +84,16 @@ def main():
     )
     for _, row in table.iterrows():
         print(
-            f"KMeans(10, n_init={row.n_init}) on PCA(200): homogeneity {row.homogeneity:.4f}"
+            f"KMeans(10, n_init={int(row.n_init)}) on PCA(200): homogeneity {row.homogeneity:.4f}"
             f" [0.4853], ARI {row.adjusted_rand:.3f} [0.361], cluster accuracy"
             f" {row.cluster_accuracy:.3f}, silhouette {row.silhouette:.3f}"
-            f" (on {row.silhouette_sample_size} samples), fit {row.fit_seconds:.1f} s",
+            f" (on {int(row.silhouette_sample_size)} samples), fit {row.fit_seconds:.1f} s",
             flush=True,
         )
     reported = {"spherical": (0.367, 0.508), "tied": (0.109, 0.285), "diag": (0.211, 0.296)}
+    # A tied covariance on 784 pixels costs ~370 GFLOP per EM iteration: cap the iterations.
     gmm = clustering_sweep(
-        GaussianMixture(10, random_state=0, max_iter=100),
+        GaussianMixture(10, random_state=0, max_iter=20),
         {"covariance_type": list(reported)},
         pixels,
         y_train,
@@ -91,7 +102,7 @@ def main():
     for _, row in gmm.iterrows():
         ari, homogeneity = reported[row.covariance_type]
         print(
-            f"GaussianMixture(10, {row.covariance_type}) on pixels/255: ARI"
+            f"GaussianMixture(10, {row.covariance_type}, max_iter=20) on pixels/255: ARI"
             f" {row.adjusted_rand:.3f} [{ari}], homogeneity {row.homogeneity:.3f}"
             f" [{homogeneity}], fit {row.fit_seconds:.1f} s",
             flush=True,

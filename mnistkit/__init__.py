@@ -16,17 +16,23 @@ _SUBPACKAGES = (
     "exceptions",
     "feature_extraction",
     "metrics",
+    "neural_network",
+    "pipeline",
     "plotting",
     "preprocessing",
     "utils",
 )
 
-__all__ = ["__version__", *_SUBPACKAGES]
+__all__ = ["Pipeline", "__version__", *_SUBPACKAGES]
 
 
 def __getattr__(name):
     if name in _SUBPACKAGES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name == "Pipeline":
+        from .pipeline import Pipeline
+
+        return Pipeline
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

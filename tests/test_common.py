@@ -1,7 +1,10 @@
 """scikit-learn's estimator checks over every public mnistkit estimator, found automatically."""
 
 import pytest
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from mnistkit.preprocessing import PixelScaler
 
 from mnistkit.utils.discovery import all_estimators
 
@@ -11,6 +14,16 @@ CHECK_INSTANCES = {
     # The checks feed rows of 2-20 arbitrary values: read each as a 1-pixel-high image
     # (image_shape=(1, -1)) with 1x1-pixel cells, so that every HOG stage still runs.
     "HOGTransformer": lambda cls: cls(pixels_per_cell=1, cells_per_block=1, image_shape=(1, -1)),
+    # Neural networks: a small network trained long enough with a larger learning rate to fit
+    # the checks' tiny data sets (the defaults are tuned for 60,000 images).
+    "KerasMLP": lambda cls: cls(hidden_layer_sizes=(32,), dropout=0, epochs=25,
+                                learning_rate=0.01, batch_size=16, random_state=0),
+    # The CNN reads the checks' rows as 1-pixel-high images, without pooling.
+    "KerasCNN": lambda cls: cls(filters=(4,), pool_size=None, image_shape=(1, -1),
+                                dense_layer_sizes=(16,), dense_dropout=0, epochs=25,
+                                learning_rate=0.01, batch_size=16, random_state=0),
+    # A pipeline needs steps: mnistkit's own unnamed-step form.
+    "Pipeline": lambda cls: cls([PixelScaler(), LogisticRegression()]),
 }
 # Checks that cannot hold for an estimator, with the reason; see each estimator's docs.
 EXPECTED_FAILED_CHECKS = {}
@@ -22,7 +35,7 @@ def _instances():
 
 def test_discovery_finds_estimators():
     names = [name for name, _ in all_estimators()]
-    assert "HOGTransformer" in names
+    assert {"HOGTransformer", "KerasMLP", "KerasCNN", "ClusterClassifier", "Pipeline"} <= set(names)
 
 
 @parametrize_with_checks(

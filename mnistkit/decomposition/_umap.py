@@ -48,7 +48,10 @@ def make_umap(
     >>> make_umap(10).n_components
     10
     """
-    from umap import UMAP
+    from ..utils._quiet import quiet_native_import
+
+    with quiet_native_import():  # umap-learn imports TensorFlow, which logs from C++
+        from umap import UMAP
 
     return UMAP(
         n_components=n_components,

@@ -1,0 +1,6 @@
+"""Keras neural networks as scikit-learn classifiers (TensorFlow is imported on first use)."""
+
+from ._cnn import KerasCNN
+from ._mlp import KerasMLP
+
+__all__ = ["KerasCNN", "KerasMLP"]

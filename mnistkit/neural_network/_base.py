@@ -1,0 +1,345 @@
+"""The training machinery shared by KerasMLP and KerasCNN, split into small overridable steps.
+
+``fit`` = validate inputs -> encode targets -> build the network -> compile -> train; each
+step is a method (as skorch splits its loop), so a subclass changes only the architecture
+(:meth:`BaseKerasClassifier._hidden_layers`) and the input layout.
+"""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._backend import import_keras
+
+__all__ = ["BaseKerasClassifier"]
+
+OPTIMIZERS = ("adam", "rmsprop", "sgd", "nadam")
+
+TRAINING_PARAMETER_CONSTRAINTS = {
+    "optimizer": [StrOptions(set(OPTIMIZERS))],
+    "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
+    "learning_rate_schedule": [StrOptions({"constant", "cosine"})],
+    "warmup_epochs": [Interval(Real, 0, None, closed="left")],
+    "momentum": [Interval(Real, 0, 1, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [None, Interval(Real, 0, 1, closed="left")],
+    "patience": [Interval(Integral, 1, None, closed="left")],
+    "class_weight": [None, dict, StrOptions({"balanced"})],
+    "rescale": ["boolean", StrOptions({"auto"})],
+    "warm_start": ["boolean"],
+    "random_state": ["random_state"],
+    "verbose": [Interval(Integral, 0, 2, closed="both")],
+}
+
+
+class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
+    """Base class of mnistkit's Keras classifiers; not for direct use.
+
+    Subclasses define ``_parameter_constraints``, ``__init__`` and
+    :meth:`_hidden_layers`, and may override :meth:`_prepare_inputs` and
+    :meth:`_check_architecture`.
+    """
+
+    # --- Step 1: inputs ---------------------------------------------------------------------
+
+    def _scale(self, X):
+        """Convert to float32, dividing uint8 pixels by 255 as ``rescale`` says."""
+        scale = self.rescale is True or (self.rescale == "auto" and X.dtype == np.uint8)
+        X = X.astype(np.float32, copy=not scale)
+        if scale:
+            X *= np.float32(1 / 255)
+        return X
+
+    def _prepare_inputs(self, X, *, reset):
+        """Validate X and return the float32 array the network takes (flat rows here)."""
+        X = validate_data(self, X, reset=reset, dtype="numeric")
+        return self._scale(X)
+
+    def _check_architecture(self, input_shape):
+        """Raise before training if the architecture cannot take inputs of this shape."""
+
+    # --- Step 2: targets --------------------------------------------------------------------
+
+    def _encode_targets(self, y, classes=None):
+        check_classification_targets(y)
+        found = np.unique(y)
+        if classes is None:
+            classes = found
+        classes = np.asarray(classes)
+        unknown = np.setdiff1d(found, classes)
+        if len(unknown):
+            raise ValueError(
+                f"y has labels {unknown.tolist()} that are not among the classes "
+                f"{classes.tolist()} this {type(self).__name__} was fitted with."
+            )
+        if len(classes) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes in y to learn a classifier; "
+                f"got only one class ({classes.tolist()})."
+            )
+        return classes, np.searchsorted(classes, y)
+
+    def _class_weights(self, codes):
+        if self.class_weight is None:
+            return None
+        n_classes = len(self.classes_)
+        if self.class_weight == "balanced":
+            present = np.unique(codes)
+            weights = compute_class_weight("balanced", classes=present, y=codes)
+            return {int(code): float(weight) for code, weight in zip(present, weights, strict=True)}
+        weights = {}
+        for label, weight in self.class_weight.items():
+            matches = np.flatnonzero(self.classes_ == label)
+            if len(matches) == 0:
+                raise ValueError(
+                    f"class_weight names label {label!r}, which is not among the classes "
+                    f"{self.classes_.tolist()}."
+                )
+            weights[int(matches[0])] = float(weight)
+        return {code: weights.get(code, 1.0) for code in range(n_classes)}
+
+    # --- Step 3: the network ----------------------------------------------------------------
+
+    def _hidden_layers(self, keras):
+        """Return the list of layers between the input and the output layer."""
+        raise NotImplementedError
+
+    def _build_model(self, keras, input_shape):
+        n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
+        model = keras.Sequential(name=type(self).__name__.lower())
+        model.add(keras.Input(shape=input_shape, name="input"))
+        for layer in self._hidden_layers(keras):
+            model.add(layer)
+        activation = "sigmoid" if n_outputs == 1 else "softmax"
+        model.add(keras.layers.Dense(n_outputs, activation=activation, name="output"))
+        return model
+
+    def _make_optimizer(self, keras, steps_per_epoch, epochs):
+        defaults = {"adam": 1e-3, "rmsprop": 1e-3, "sgd": 1e-2, "nadam": 1e-3}
+        rate = self.learning_rate if self.learning_rate is not None else defaults[self.optimizer]
+        if self.learning_rate_schedule == "cosine" and epochs is not None:
+            total = max(1, steps_per_epoch * epochs)
+            warmup = min(total - 1, int(round(self.warmup_epochs * steps_per_epoch)))
+            rate = keras.optimizers.schedules.CosineDecay(
+                initial_learning_rate=rate / 10 if warmup else rate,
+                decay_steps=max(1, total - warmup),
+                warmup_target=rate if warmup else None,
+                warmup_steps=warmup,
+            )
+        if self.optimizer == "sgd":
+            return keras.optimizers.SGD(learning_rate=rate, momentum=self.momentum)
+        return {
+            "adam": keras.optimizers.Adam,
+            "rmsprop": keras.optimizers.RMSprop,
+            "nadam": keras.optimizers.Nadam,
+        }[self.optimizer](learning_rate=rate)
+
+    def _compile(self, keras, steps_per_epoch, epochs):
+        binary = len(self.classes_) == 2
+        self.model_.compile(
+            optimizer=self._make_optimizer(keras, steps_per_epoch, epochs),
+            loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+
+    # --- Step 4: training -------------------------------------------------------------------
+
+    def _callbacks(self, keras, has_validation):
+        if not self.early_stopping:
+            return []
+        return [
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss" if has_validation else "loss",
+                patience=self.patience,
+                restore_best_weights=True,
+            )
+        ]
+
+    def _split_validation(self, X, codes, validation_data, for_fit):
+        """Return (X_train, y_train, validation) with validation held out from the end."""
+        if validation_data is not None:
+            X_val, y_val = validation_data
+            X_val = self._prepare_inputs(X_val, reset=False)
+            _, val_codes = self._encode_targets(np.asarray(y_val), self.classes_)
+            return X, codes, (X_val, val_codes)
+        fraction = self.validation_fraction
+        if fraction is None:
+            fraction = 0.1 if (self.early_stopping and for_fit) else 0.0
+        n_validation = int(round(fraction * len(X)))
+        if n_validation == 0:
+            return X, codes, None
+        if n_validation >= len(X):
+            raise ValueError(
+                f"validation_fraction={fraction} leaves no training samples out of {len(X)}."
+            )
+        cut = len(X) - n_validation
+        return X[:cut], codes[:cut], (X[cut:], codes[cut:])
+
+    def _train(self, keras, X, codes, validation, epochs):
+        history = self.model_.fit(
+            X,
+            codes.astype(np.float32) if len(self.classes_) == 2 else codes,
+            batch_size=self.batch_size,
+            epochs=epochs,
+            validation_data=validation,
+            class_weight=self._class_weights(codes),
+            callbacks=self._callbacks(keras, validation is not None),
+            shuffle=True,
+            verbose=self.verbose,
+        )
+        for key, values in history.history.items():
+            self.history_.setdefault(key, []).extend(float(value) for value in values)
+        self.n_iter_ = len(self.history_.get("loss", []))
+
+    def _seed(self, keras):
+        if self.random_state is not None:
+            seed = check_random_state(self.random_state).randint(0, 2**31 - 1)
+            keras.utils.set_random_seed(int(seed))
+
+    def _record_parameter_counts(self):
+        self.parameter_counts_ = {
+            layer.name: int(layer.count_params()) for layer in self.model_.layers
+        }
+        self.n_parameters_ = int(self.model_.count_params())
+
+    def _fit(self, X, y, *, validation_data, epochs, classes=None, partial=False):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        keras = import_keras()
+        continuing = (self.warm_start or partial) and hasattr(self, "model_")
+        X = self._prepare_inputs(X, reset=not continuing)
+        self._check_architecture(X.shape[1:])
+        y = np.asarray(y)
+        if continuing:
+            _, codes = self._encode_targets(y, self.classes_)
+        else:
+            self.classes_, codes = self._encode_targets(y, classes)
+        X, codes, validation = self._split_validation(X, codes, validation_data, not partial)
+        steps = math.ceil(len(X) / self.batch_size)
+        schedule_epochs = None if partial else epochs  # None: constant learning rate
+        if not continuing:
+            self._seed(keras)
+            self.model_ = self._build_model(keras, X.shape[1:])
+            self._compile(keras, steps, schedule_epochs)
+            self.history_ = {}
+            self._record_parameter_counts()
+        elif self.learning_rate_schedule == "cosine" and (
+            schedule_epochs is not None or self._schedule_epochs is not None
+        ):
+            # A cosine schedule spans one call's epochs and ends at zero: a warm-started fit
+            # starts a new one (and a new optimizer state); partial_fit switches to constant.
+            self._compile(keras, steps, schedule_epochs)
+        self._schedule_epochs = schedule_epochs
+        self._train(keras, X, codes, validation, epochs)
+        return self
+
+    # --- Public API -------------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, validation_data=None):
+        """Train the network.
+
+        With ``warm_start=True`` and a fitted network, training continues for ``epochs`` more
+        epochs (same optimizer state) instead of starting anew.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, height, width[, channels])
+            Training inputs; uint8 pixels are divided by 255 (see ``rescale``).
+        y : array-like of shape (n_samples,)
+            Labels of any type; two classes train one sigmoid output, more a softmax.
+        validation_data : tuple (X_val, y_val), default=None
+            Data to compute validation loss and accuracy on after each epoch (and for early
+            stopping). ``None`` holds out ``validation_fraction`` of X from its end instead.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        return self._fit(X, y, validation_data=validation_data, epochs=self.epochs)
+
+    def partial_fit(self, X, y, classes=None):
+        """Train for one epoch, building the network on the first call.
+
+        ``partial_fit`` trains with a constant learning rate: a schedule needs to know the
+        number of epochs in advance.
+
+        Parameters
+        ----------
+        X : array-like
+            Training inputs.
+        y : array-like of shape (n_samples,)
+            Labels.
+        classes : array-like of shape (n_classes,), default=None
+            All classes; required on the first call unless y holds them all.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        if not hasattr(self, "model_"):
+            self._validate_params()
+        return self._fit(X, y, validation_data=None, epochs=1, classes=classes, partial=True)
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like
+            Inputs, in the layout used for fitting.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        check_is_fitted(self, "model_")
+        X = self._prepare_inputs(X, reset=False)
+        self._check_architecture(X.shape[1:])
+        output = self.model_.predict(X, batch_size=max(self.batch_size, 512), verbose=0)
+        output = np.asarray(output, dtype=np.float64)
+        if output.shape[1] == 1:
+            return np.hstack([1 - output, output])
+        return output
+
+    def predict(self, X):
+        """Predicted class labels.
+
+        Parameters
+        ----------
+        X : array-like
+            Inputs, in the layout used for fitting.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def summary(self):
+        """The network's layers, output shapes and parameter counts, as text."""
+        check_is_fitted(self, "model_")
+        lines = []
+        self.model_.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
+        return "\n".join(lines)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags

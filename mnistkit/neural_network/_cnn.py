@@ -1,0 +1,282 @@
+"""KerasCNN: a convolutional network that is a true scikit-learn classifier."""
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..utils import as_image_batch, flatten_images
+from ._base import TRAINING_PARAMETER_CONSTRAINTS, BaseKerasClassifier
+from ._mlp import ACTIVATIONS, check_rates, per_layer
+
+__all__ = ["KerasCNN"]
+
+
+def _pair(value, name):
+    if isinstance(value, Integral):
+        return int(value), int(value)
+    if isinstance(value, tuple | list) and len(value) == 2 and all(
+        isinstance(v, Integral) and v >= 1 for v in value
+    ):
+        return int(value[0]), int(value[1])
+    raise ValueError(f"{name} must be a positive int or a (rows, columns) pair; got {value!r}.")
+
+
+class KerasCNN(BaseKerasClassifier):
+    """Convolutional network classifier for images, in Keras, with explicit hyperparameters.
+
+    Convolution blocks, each ``Conv2D -> [BatchNormalization] -> activation -> [MaxPooling2D]
+    -> [Dropout]``, then ``Flatten`` and a dense head (``Dense -> [Dropout]`` per layer) and a
+    softmax output (one sigmoid unit for two classes). Per-block settings take one value for
+    all blocks or a tuple with one per block.
+
+    The defaults are a recipe chosen for CPU throughput and accuracy: on MNIST, 99.3-99.4% test
+    accuracy in under 2 minutes on 2 cores (see ``benchmarks/bench_keras.py``). The lab reports'
+    networks are all expressible, e.g. the 7,465-parameter net is
+    ``KerasCNN(filters=(9, 9, 16), kernel_size=(5, 5, 3), dense_layer_sizes=(25,),
+    dense_dropout=0, batch_normalization=False, optimizer="rmsprop")``.
+
+    Parameters
+    ----------
+    filters : tuple of int, default=(32, 64)
+        Filters of each convolution block (the number of blocks).
+    kernel_size : int, (int, int) or tuple of those, default=3
+        Kernel size, for all blocks or per block.
+    padding : {"same", "valid"}, default="same"
+        Convolution padding.
+    pool_size : int, None or tuple of those, default=2
+        Max-pooling size after each block; None for no pooling in a block.
+    block_dropout : float or tuple of float, default=0.0
+        Dropout after each block.
+    batch_normalization : bool, default=True
+        Batch normalisation between each convolution and its activation.
+    dense_layer_sizes : tuple of int, default=(128,)
+        Units of each dense layer after ``Flatten``.
+    dense_dropout : float or tuple of float, default=0.4
+        Dropout after each dense layer.
+    activation : str, default="relu"
+        Activation of convolutions and dense layers.
+    image_shape : tuple of int, default=None
+        ``(height, width)`` or ``(height, width, channels)`` of flat input rows; one side may be
+        -1. ``None`` infers square single-channel images. Not needed for image arrays.
+    optimizer : {"adam", "rmsprop", "sgd", "nadam"}, default="adam"
+        Optimiser.
+    learning_rate : float, default=0.003
+        Initial (peak) learning rate; ``None`` uses the optimiser's default.
+    learning_rate_schedule : {"constant", "cosine"}, default="cosine"
+        ``"cosine"`` decays the rate to 0 over ``epochs`` after the warm-up.
+    warmup_epochs : float, default=0.5
+        Linear warm-up from a tenth of the rate, in epochs.
+    momentum : float, default=0.9
+        Momentum of ``optimizer="sgd"``.
+    batch_size : int, default=128
+        Samples per gradient step.
+    epochs : int, default=6
+        Passes over the training data.
+    early_stopping : bool, default=False
+        Stop when the validation loss stops improving; keep the best weights.
+    validation_fraction : float, default=None
+        As in :class:`KerasMLP`.
+    patience : int, default=5
+        Epochs without improvement before early stopping.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss.
+    rescale : bool or "auto", default="auto"
+        Divide inputs by 255: ``"auto"`` for uint8 input only, True always, False never.
+    warm_start : bool, default=False
+        Continue training the fitted network on the next ``fit``. With the cosine schedule, each
+        ``fit`` runs a new schedule over its ``epochs`` (with a fresh optimizer state).
+    random_state : int, RandomState instance or None, default=None
+        Seed for weights, dropout and shuffling.
+    verbose : {0, 1, 2}, default=0
+        Keras's training output.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of values per sample seen during :term:`fit` (pixels times channels).
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when X has string column names.
+    image_shape_ : tuple of int
+        ``(height, width, channels)`` of the network's input.
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of list
+        Per-epoch training (and validation) loss and accuracy.
+    n_iter_ : int
+        Number of epochs trained.
+    parameter_counts_ : dict
+        Parameters of each layer, by layer name.
+    n_parameters_ : int
+        Total number of parameters.
+
+    See Also
+    --------
+    KerasMLP : dense network.
+
+    Examples
+    --------
+    >>> from mnistkit.neural_network import KerasCNN
+    >>> lab_net = KerasCNN(filters=(9, 9, 16), kernel_size=(5, 5, 3), dense_layer_sizes=(25,),
+    ...                    dense_dropout=0, batch_normalization=False, epochs=1, random_state=0)
+    >>> from mnistkit.datasets import load_mnist
+    >>> X, y = load_mnist(subset="test", return_X_y=True)
+    >>> lab_net.fit(X[:500], y[:500]).n_parameters_
+    7465
+    """
+
+    _parameter_constraints: dict = {
+        "filters": [tuple, list, Interval(Integral, 1, None, closed="left")],
+        "kernel_size": [tuple, list, Interval(Integral, 1, None, closed="left")],
+        "padding": [StrOptions({"same", "valid"})],
+        "pool_size": [None, tuple, list, Interval(Integral, 1, None, closed="left")],
+        "block_dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
+        "batch_normalization": ["boolean"],
+        "dense_layer_sizes": [tuple, list],
+        "dense_dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
+        "activation": [StrOptions(ACTIVATIONS)],
+        "image_shape": [None, tuple, list],
+        **TRAINING_PARAMETER_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        filters=(32, 64),
+        *,
+        kernel_size=3,
+        padding="same",
+        pool_size=2,
+        block_dropout=0.0,
+        batch_normalization=True,
+        dense_layer_sizes=(128,),
+        dense_dropout=0.4,
+        activation="relu",
+        image_shape=None,
+        optimizer="adam",
+        learning_rate=0.003,
+        learning_rate_schedule="cosine",
+        warmup_epochs=0.5,
+        momentum=0.9,
+        batch_size=128,
+        epochs=6,
+        early_stopping=False,
+        validation_fraction=None,
+        patience=5,
+        class_weight=None,
+        rescale="auto",
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.padding = padding
+        self.pool_size = pool_size
+        self.block_dropout = block_dropout
+        self.batch_normalization = batch_normalization
+        self.dense_layer_sizes = dense_layer_sizes
+        self.dense_dropout = dense_dropout
+        self.activation = activation
+        self.image_shape = image_shape
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
+        self.warmup_epochs = warmup_epochs
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.class_weight = class_weight
+        self.rescale = rescale
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # --- Inputs and architecture --------------------------------------------------------------
+
+    def _prepare_inputs(self, X, *, reset):
+        name = type(self).__name__
+        X, shape_from_array = flatten_images(X, max_channels=4, owner=name)
+        X = super()._prepare_inputs(X, reset=reset)
+        if shape_from_array is not None:
+            shape = shape_from_array
+        elif self.image_shape is not None:
+            shape = tuple(self.image_shape)
+        elif not reset and hasattr(self, "image_shape_"):
+            shape = self.image_shape_
+        else:
+            shape = None
+        images = as_image_batch(X, shape, max_channels=4, owner=name)
+        if images.ndim == 3:
+            images = images[..., None]
+        if reset:
+            self.image_shape_ = tuple(int(side) for side in images.shape[1:])
+        elif images.shape[1:] != self.image_shape_:
+            raise ValueError(
+                f"{name} was fitted on images of shape {self.image_shape_}; got "
+                f"{images.shape[1:]}."
+            )
+        return images
+
+    def _blocks(self):
+        filters = self.filters
+        filters = (filters,) if isinstance(filters, Integral) else tuple(filters)
+        if not filters or not all(isinstance(f, Integral) and f >= 1 for f in filters):
+            raise ValueError(f"filters must be positive ints, one per block; got {filters!r}.")
+        n_blocks = len(filters)
+        kernels = self.kernel_size
+        if isinstance(kernels, Integral) or (
+            isinstance(kernels, tuple | list) and len(kernels) == 2 and n_blocks != 2
+            and all(isinstance(k, Integral) for k in kernels)
+        ):
+            kernels = (kernels,) * n_blocks
+        kernels = [_pair(k, "kernel_size") for k in per_layer(kernels, n_blocks, "kernel_size")]
+        pools = per_layer(self.pool_size, n_blocks, "pool_size")
+        pools = [None if p is None else _pair(p, "pool_size") for p in pools]
+        dropouts = check_rates(per_layer(self.block_dropout, n_blocks, "block_dropout"),
+                               "block_dropout")
+        return list(zip(filters, kernels, pools, dropouts, strict=True))
+
+    def _check_architecture(self, input_shape):
+        height, width = input_shape[:2]
+        for index, (_, kernel, pool, _) in enumerate(self._blocks(), start=1):
+            if self.padding == "valid":
+                height, width = height - kernel[0] + 1, width - kernel[1] + 1
+            if pool is not None:
+                height, width = height // pool[0], width // pool[1]
+            if height < 1 or width < 1:
+                raise ValueError(
+                    f"{type(self).__name__}: images of shape {tuple(input_shape[:2])} are too "
+                    f"small for this architecture: after block {index} (kernel {kernel}, "
+                    f"padding {self.padding!r}, pooling {pool}) nothing is left. Use fewer "
+                    "blocks, padding='same', smaller pool_size, or larger images."
+                )
+
+    def _hidden_layers(self, keras):
+        layers = []
+        for index, (n_filters, kernel, pool, rate) in enumerate(self._blocks(), start=1):
+            layers.append(keras.layers.Conv2D(
+                n_filters, kernel, padding=self.padding, name=f"conv_{index}",
+                activation=None if self.batch_normalization else self.activation,
+                use_bias=not self.batch_normalization,
+            ))
+            if self.batch_normalization:
+                layers.append(keras.layers.BatchNormalization(name=f"batch_norm_{index}"))
+                layers.append(keras.layers.Activation(self.activation, name=f"act_{index}"))
+            if pool is not None:
+                layers.append(keras.layers.MaxPooling2D(pool, name=f"pool_{index}"))
+            if rate:
+                layers.append(keras.layers.Dropout(rate, name=f"block_dropout_{index}"))
+        layers.append(keras.layers.Flatten(name="flatten"))
+        sizes = tuple(self.dense_layer_sizes)
+        dropouts = check_rates(per_layer(self.dense_dropout, len(sizes), "dense_dropout"),
+                               "dense_dropout")
+        for index, (units, rate) in enumerate(zip(sizes, dropouts, strict=True), start=1):
+            layers.append(keras.layers.Dense(units, activation=self.activation,
+                                             name=f"dense_{index}"))
+            if rate:
+                layers.append(keras.layers.Dropout(rate, name=f"dropout_{index}"))
+        return layers

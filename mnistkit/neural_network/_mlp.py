@@ -1,0 +1,198 @@
+"""KerasMLP: a multi-layer perceptron that is a true scikit-learn classifier."""
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..utils import flatten_images
+from ._base import TRAINING_PARAMETER_CONSTRAINTS, BaseKerasClassifier
+
+__all__ = ["KerasMLP"]
+
+ACTIVATIONS = {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "swish", "linear"}
+
+
+def per_layer(value, n_layers, name):
+    """Broadcast a scalar to one value per layer, or check a sequence has one per layer."""
+    if isinstance(value, tuple | list):
+        if len(value) != n_layers:
+            raise ValueError(
+                f"{name} has {len(value)} values but there are {n_layers} layers; give one value "
+                f"or one per layer."
+            )
+        return tuple(value)
+    return (value,) * n_layers
+
+
+def check_rates(values, name):
+    for rate in values:
+        if not isinstance(rate, Real) or not 0 <= rate < 1:
+            raise ValueError(f"{name} must be in [0, 1); got {rate!r}.")
+    return values
+
+
+class KerasMLP(BaseKerasClassifier):
+    """Multi-layer perceptron classifier in Keras, with explicit hyperparameters.
+
+    Dense layers (each optionally followed by batch normalisation and dropout), then a softmax
+    output (one sigmoid unit for two classes), trained with cross-entropy. The defaults are a
+    good recipe for MNIST (about 98.2% test accuracy in under a minute on 2 CPU cores), not the
+    lab reports' first try; the lab's 784-300-10 RMSprop network is
+    ``KerasMLP((300,), dropout=0, optimizer="rmsprop", epochs=5)``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(512,)
+        Units of each hidden layer.
+    activation : {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "swish", "linear"}, \
+            default="relu"
+        Activation of the hidden layers.
+    dropout : float or tuple of float, default=0.2
+        Dropout rate after each hidden layer (one value for all, or one per layer).
+    batch_normalization : bool, default=False
+        Batch normalisation after each hidden layer's activation.
+    optimizer : {"adam", "rmsprop", "sgd", "nadam"}, default="adam"
+        Optimiser.
+    learning_rate : float, default=None
+        Initial learning rate; ``None`` uses the optimiser's default (0.01 for SGD, else 0.001).
+    learning_rate_schedule : {"constant", "cosine"}, default="cosine"
+        ``"cosine"`` decays the rate to 0 over ``epochs`` (after ``warmup_epochs`` of linear
+        warm-up from a tenth of it).
+    warmup_epochs : float, default=0.0
+        Length of the warm-up, in epochs.
+    momentum : float, default=0.9
+        Momentum of ``optimizer="sgd"``.
+    batch_size : int, default=128
+        Samples per gradient step.
+    epochs : int, default=12
+        Passes over the training data.
+    early_stopping : bool, default=False
+        Stop when the validation loss has not improved for ``patience`` epochs, and keep the
+        best weights.
+    validation_fraction : float, default=None
+        Fraction of the training data held out *from its end* (as Keras's
+        ``validation_split``) to report validation loss and accuracy per epoch. ``None`` means
+        0.1 with early stopping, else no hold-out. Ignored when ``fit`` gets ``validation_data``.
+    patience : int, default=5
+        Epochs without improvement before early stopping.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss (``{label: weight}``).
+    rescale : bool or "auto", default="auto"
+        Divide inputs by 255: ``"auto"`` for uint8 input only, True always, False never.
+    warm_start : bool, default=False
+        Continue training the fitted network on the next ``fit``. With the cosine schedule, each
+        ``fit`` runs a new schedule over its ``epochs`` (with a fresh optimizer state).
+    random_state : int, RandomState instance or None, default=None
+        Seed for weight initialisation, dropout and shuffling (on CPU, the same seed gives the
+        same predictions).
+    verbose : {0, 1, 2}, default=0
+        Keras's training output: 0 silent, 1 progress bar, 2 one line per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when X has string column names.
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of list
+        Per-epoch ``loss`` and ``accuracy`` (and ``val_loss``, ``val_accuracy`` with
+        validation data), accumulated over warm starts and partial fits.
+    n_iter_ : int
+        Number of epochs trained.
+    parameter_counts_ : dict
+        Parameters of each layer, by layer name.
+    n_parameters_ : int
+        Total number of parameters (trainable and not).
+
+    See Also
+    --------
+    KerasCNN : convolutional network for images.
+
+    Examples
+    --------
+    >>> from mnistkit.datasets import load_mnist
+    >>> from mnistkit.neural_network import KerasMLP
+    >>> X, y = load_mnist(subset="test", return_X_y=True)
+    >>> mlp = KerasMLP((300,), dropout=0, optimizer="rmsprop", epochs=2, random_state=0)
+    >>> mlp = mlp.fit(X[:2000], y[:2000])
+    >>> mlp.n_parameters_  # the lab reports' 784-300-10 network
+    238510
+    >>> 0.8 < mlp.score(X[2000:3000], y[2000:3000]) <= 1.0
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [tuple, list, Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(ACTIVATIONS)],
+        "dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
+        "batch_normalization": ["boolean"],
+        **TRAINING_PARAMETER_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(512,),
+        *,
+        activation="relu",
+        dropout=0.2,
+        batch_normalization=False,
+        optimizer="adam",
+        learning_rate=None,
+        learning_rate_schedule="cosine",
+        warmup_epochs=0.0,
+        momentum=0.9,
+        batch_size=128,
+        epochs=12,
+        early_stopping=False,
+        validation_fraction=None,
+        patience=5,
+        class_weight=None,
+        rescale="auto",
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_normalization = batch_normalization
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
+        self.warmup_epochs = warmup_epochs
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.class_weight = class_weight
+        self.rescale = rescale
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _prepare_inputs(self, X, *, reset):
+        # Image arrays are accepted and flattened: an MLP sees pixels as one vector.
+        X, _ = flatten_images(X, max_channels=4, owner=type(self).__name__)
+        return super()._prepare_inputs(X, reset=reset)
+
+    def _hidden_layers(self, keras):
+        sizes = self.hidden_layer_sizes
+        sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
+        if not all(isinstance(size, Integral) and size >= 1 for size in sizes):
+            raise ValueError(f"hidden_layer_sizes must be positive ints; got {sizes!r}.")
+        dropouts = check_rates(per_layer(self.dropout, len(sizes), "dropout"), "dropout")
+        layers = []
+        for index, (units, rate) in enumerate(zip(sizes, dropouts, strict=True), start=1):
+            layers.append(keras.layers.Dense(units, activation=self.activation,
+                                             name=f"dense_{index}"))
+            if self.batch_normalization:
+                layers.append(keras.layers.BatchNormalization(name=f"batch_norm_{index}"))
+            if rate:
+                layers.append(keras.layers.Dropout(rate, name=f"dropout_{index}"))
+        return layers
