@@ -1,4 +1,7 @@
-"""A scikit-learn Pipeline that also accepts unnamed steps: ``Pipeline([HOGTransformer(), KerasMLP()])``."""
+"""A scikit-learn Pipeline that also accepts unnamed steps.
+
+``Pipeline([HOGTransformer(), KerasMLP()])`` works as users write it.
+"""
 
 from collections import Counter
 
@@ -35,7 +38,9 @@ def name_steps(steps):
     ['standardscaler-1', 'standardscaler-2', 'x']
     """
     if not isinstance(steps, list | tuple):
-        raise TypeError(f"steps must be a list of estimators or (name, estimator) pairs; got {steps!r}.")
+        raise TypeError(
+            f"steps must be a list of estimators or (name, estimator) pairs; got {steps!r}."
+        )
     if all(_is_named(step) for step in steps):
         return steps
     derived = [None if _is_named(step) else type(step).__name__.lower() for step in steps]
@@ -89,13 +94,15 @@ class Pipeline(sklearn_pipeline.Pipeline):
     >>> model = Pipeline([HOGTransformer(), LogisticRegression()])
     >>> list(model.named_steps)
     ['hogtransformer', 'logisticregression']
-    >>> model.set_params(hogtransformer__orientations=8).get_params()["hogtransformer__orientations"]
+    >>> model = model.set_params(hogtransformer__orientations=8)
+    >>> model.get_params()["hogtransformer__orientations"]
     8
     """
 
     def __init__(self, steps, *, transform_input=None, memory=None, verbose=False):
-        super().__init__(name_steps(steps), transform_input=transform_input, memory=memory,
-                         verbose=verbose)
+        super().__init__(
+            name_steps(steps), transform_input=transform_input, memory=memory, verbose=verbose
+        )
 
     def set_params(self, **params):
         """Set parameters; ``steps=`` may hold unnamed estimators too.

@@ -5,7 +5,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from mnistkit.preprocessing import PixelScaler
-
 from mnistkit.utils.discovery import all_estimators
 
 # Estimators whose default parameters cannot run on the checks' tiny arbitrary data get an
@@ -16,12 +15,26 @@ CHECK_INSTANCES = {
     "HOGTransformer": lambda cls: cls(pixels_per_cell=1, cells_per_block=1, image_shape=(1, -1)),
     # Neural networks: a small network trained long enough with a larger learning rate to fit
     # the checks' tiny data sets (the defaults are tuned for 60,000 images).
-    "KerasMLP": lambda cls: cls(hidden_layer_sizes=(32,), dropout=0, epochs=25,
-                                learning_rate=0.01, batch_size=16, random_state=0),
+    "KerasMLP": lambda cls: cls(
+        hidden_layer_sizes=(32,),
+        dropout=0,
+        epochs=25,
+        learning_rate=0.01,
+        batch_size=16,
+        random_state=0,
+    ),
     # The CNN reads the checks' rows as 1-pixel-high images, without pooling.
-    "KerasCNN": lambda cls: cls(filters=(4,), pool_size=None, image_shape=(1, -1),
-                                dense_layer_sizes=(16,), dense_dropout=0, epochs=25,
-                                learning_rate=0.01, batch_size=16, random_state=0),
+    "KerasCNN": lambda cls: cls(
+        filters=(4,),
+        pool_size=None,
+        image_shape=(1, -1),
+        dense_layer_sizes=(16,),
+        dense_dropout=0,
+        epochs=25,
+        learning_rate=0.01,
+        batch_size=16,
+        random_state=0,
+    ),
     # A pipeline needs steps: mnistkit's own unnamed-step form.
     "Pipeline": lambda cls: cls([PixelScaler(), LogisticRegression()]),
 }

@@ -77,12 +77,25 @@ MODELS = {
 
 # Pipelines that are not a plain <features>-<model> combination.
 SPECIAL = {
-    "umap-kmeans": (
-        "pixels scaled, UMAP to 10 dimensions (n_neighbors=30, min_dist=0), then KMeans(10) "
-        "named after the training labels: the best unsupervised configuration",
+    "umap-gmm": (
+        "pixels scaled, UMAP to 2 dimensions (n_neighbors=10, min_dist=0), then a 10-component "
+        "full-covariance GaussianMixture named after the training labels: the best unsupervised "
+        "configuration (cluster accuracy about 0.96 on MNIST)",
         lambda: [
             PixelScaler(),
-            _umap(n_components=10, n_neighbors=30),
+            _umap(n_components=2, n_neighbors=10),
+            ClusterClassifier(
+                GaussianMixture(n_components=10, covariance_type="full", n_init=10),
+                random_state=0,
+            ),
+        ],
+    ),
+    "umap-kmeans": (
+        "pixels scaled, UMAP to 2 dimensions (n_neighbors=10, min_dist=0), then KMeans(10) named "
+        "after the training labels (KMeans splits the elongated clusters UMAP makes)",
+        lambda: [
+            PixelScaler(),
+            _umap(n_components=2, n_neighbors=10),
             ClusterClassifier(KMeans(n_clusters=10, n_init=10), random_state=0),
         ],
     ),

@@ -128,7 +128,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         rate = self.learning_rate if self.learning_rate is not None else defaults[self.optimizer]
         if self.learning_rate_schedule == "cosine" and epochs is not None:
             total = max(1, steps_per_epoch * epochs)
-            warmup = min(total - 1, int(round(self.warmup_epochs * steps_per_epoch)))
+            warmup = min(total - 1, round(self.warmup_epochs * steps_per_epoch))
             rate = keras.optimizers.schedules.CosineDecay(
                 initial_learning_rate=rate / 10 if warmup else rate,
                 decay_steps=max(1, total - warmup),
@@ -174,7 +174,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         fraction = self.validation_fraction
         if fraction is None:
             fraction = 0.1 if (self.early_stopping and for_fit) else 0.0
-        n_validation = int(round(fraction * len(X)))
+        n_validation = round(fraction * len(X))
         if n_validation == 0:
             return X, codes, None
         if n_validation >= len(X):

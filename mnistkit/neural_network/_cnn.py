@@ -14,8 +14,10 @@ __all__ = ["KerasCNN"]
 def _pair(value, name):
     if isinstance(value, Integral):
         return int(value), int(value)
-    if isinstance(value, tuple | list) and len(value) == 2 and all(
-        isinstance(v, Integral) and v >= 1 for v in value
+    if (
+        isinstance(value, tuple | list)
+        and len(value) == 2
+        and all(isinstance(v, Integral) and v >= 1 for v in value)
     ):
         return int(value[0]), int(value[1])
     raise ValueError(f"{name} must be a positive int or a (rows, columns) pair; got {value!r}.")
@@ -216,8 +218,7 @@ class KerasCNN(BaseKerasClassifier):
             self.image_shape_ = tuple(int(side) for side in images.shape[1:])
         elif images.shape[1:] != self.image_shape_:
             raise ValueError(
-                f"{name} was fitted on images of shape {self.image_shape_}; got "
-                f"{images.shape[1:]}."
+                f"{name} was fitted on images of shape {self.image_shape_}; got {images.shape[1:]}."
             )
         return images
 
@@ -229,15 +230,18 @@ class KerasCNN(BaseKerasClassifier):
         n_blocks = len(filters)
         kernels = self.kernel_size
         if isinstance(kernels, Integral) or (
-            isinstance(kernels, tuple | list) and len(kernels) == 2 and n_blocks != 2
+            isinstance(kernels, tuple | list)
+            and len(kernels) == 2
+            and n_blocks != 2
             and all(isinstance(k, Integral) for k in kernels)
         ):
             kernels = (kernels,) * n_blocks
         kernels = [_pair(k, "kernel_size") for k in per_layer(kernels, n_blocks, "kernel_size")]
         pools = per_layer(self.pool_size, n_blocks, "pool_size")
         pools = [None if p is None else _pair(p, "pool_size") for p in pools]
-        dropouts = check_rates(per_layer(self.block_dropout, n_blocks, "block_dropout"),
-                               "block_dropout")
+        dropouts = check_rates(
+            per_layer(self.block_dropout, n_blocks, "block_dropout"), "block_dropout"
+        )
         return list(zip(filters, kernels, pools, dropouts, strict=True))
 
     def _check_architecture(self, input_shape):
@@ -258,11 +262,16 @@ class KerasCNN(BaseKerasClassifier):
     def _hidden_layers(self, keras):
         layers = []
         for index, (n_filters, kernel, pool, rate) in enumerate(self._blocks(), start=1):
-            layers.append(keras.layers.Conv2D(
-                n_filters, kernel, padding=self.padding, name=f"conv_{index}",
-                activation=None if self.batch_normalization else self.activation,
-                use_bias=not self.batch_normalization,
-            ))
+            layers.append(
+                keras.layers.Conv2D(
+                    n_filters,
+                    kernel,
+                    padding=self.padding,
+                    name=f"conv_{index}",
+                    activation=None if self.batch_normalization else self.activation,
+                    use_bias=not self.batch_normalization,
+                )
+            )
             if self.batch_normalization:
                 layers.append(keras.layers.BatchNormalization(name=f"batch_norm_{index}"))
                 layers.append(keras.layers.Activation(self.activation, name=f"act_{index}"))
@@ -272,11 +281,13 @@ class KerasCNN(BaseKerasClassifier):
                 layers.append(keras.layers.Dropout(rate, name=f"block_dropout_{index}"))
         layers.append(keras.layers.Flatten(name="flatten"))
         sizes = tuple(self.dense_layer_sizes)
-        dropouts = check_rates(per_layer(self.dense_dropout, len(sizes), "dense_dropout"),
-                               "dense_dropout")
+        dropouts = check_rates(
+            per_layer(self.dense_dropout, len(sizes), "dense_dropout"), "dense_dropout"
+        )
         for index, (units, rate) in enumerate(zip(sizes, dropouts, strict=True), start=1):
-            layers.append(keras.layers.Dense(units, activation=self.activation,
-                                             name=f"dense_{index}"))
+            layers.append(
+                keras.layers.Dense(units, activation=self.activation, name=f"dense_{index}")
+            )
             if rate:
                 layers.append(keras.layers.Dropout(rate, name=f"dropout_{index}"))
         return layers

@@ -189,8 +189,9 @@ class KerasMLP(BaseKerasClassifier):
         dropouts = check_rates(per_layer(self.dropout, len(sizes), "dropout"), "dropout")
         layers = []
         for index, (units, rate) in enumerate(zip(sizes, dropouts, strict=True), start=1):
-            layers.append(keras.layers.Dense(units, activation=self.activation,
-                                             name=f"dense_{index}"))
+            layers.append(
+                keras.layers.Dense(units, activation=self.activation, name=f"dense_{index}")
+            )
             if self.batch_normalization:
                 layers.append(keras.layers.BatchNormalization(name=f"batch_norm_{index}"))
             if rate:

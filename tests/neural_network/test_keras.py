@@ -23,14 +23,16 @@ def small_mnist():
 
 
 def tiny_mlp(**params):
-    defaults = dict(hidden_layer_sizes=(32,), epochs=5, batch_size=64, learning_rate=0.003,
-                    random_state=0)
+    defaults = dict(
+        hidden_layer_sizes=(32,), epochs=5, batch_size=64, learning_rate=0.003, random_state=0
+    )
     return KerasMLP(**{**defaults, **params})
 
 
 def tiny_cnn(**params):
-    defaults = dict(filters=(4, 8), dense_layer_sizes=(16,), epochs=2, batch_size=64,
-                    random_state=0)
+    defaults = dict(
+        filters=(4, 8), dense_layer_sizes=(16,), epochs=2, batch_size=64, random_state=0
+    )
     return KerasCNN(**{**defaults, **params})
 
 
@@ -44,19 +46,61 @@ def tiny_cnn(**params):
         (lambda: KerasMLP((1000,), dropout=0.5), 795_010),
         (lambda: KerasMLP((13, 128), dropout=0), 13_287),
         (lambda: KerasMLP((256, 128, 64), dropout=0, batch_normalization=True), 244_554),
-        (lambda: KerasCNN((9, 9, 16), kernel_size=(5, 5, 3), dense_layer_sizes=(25,),
-                          dense_dropout=0, batch_normalization=False), 7_465),
-        (lambda: KerasCNN((32, 64, 128), block_dropout=(0, 0, 0.3), dense_layer_sizes=(25,),
-                          dense_dropout=0.3, batch_normalization=False, optimizer="sgd"), 121_757),
-        (lambda: KerasCNN((9,), dense_layer_sizes=(100,), dense_dropout=0,
-                          batch_normalization=False), 177_600),
-        (lambda: KerasCNN((64,), dense_layer_sizes=(100,), dense_dropout=0,
-                          batch_normalization=False), 1_256_150),
-        (lambda: KerasCNN((8, 16), block_dropout=0.2, dense_layer_sizes=(200,),
-                          dense_dropout=0.5, batch_normalization=False), 160_258),
+        (
+            lambda: KerasCNN(
+                (9, 9, 16),
+                kernel_size=(5, 5, 3),
+                dense_layer_sizes=(25,),
+                dense_dropout=0,
+                batch_normalization=False,
+            ),
+            7_465,
+        ),
+        (
+            lambda: KerasCNN(
+                (32, 64, 128),
+                block_dropout=(0, 0, 0.3),
+                dense_layer_sizes=(25,),
+                dense_dropout=0.3,
+                batch_normalization=False,
+                optimizer="sgd",
+            ),
+            121_757,
+        ),
+        (
+            lambda: KerasCNN(
+                (9,), dense_layer_sizes=(100,), dense_dropout=0, batch_normalization=False
+            ),
+            177_600,
+        ),
+        (
+            lambda: KerasCNN(
+                (64,), dense_layer_sizes=(100,), dense_dropout=0, batch_normalization=False
+            ),
+            1_256_150,
+        ),
+        (
+            lambda: KerasCNN(
+                (8, 16),
+                block_dropout=0.2,
+                dense_layer_sizes=(200,),
+                dense_dropout=0.5,
+                batch_normalization=False,
+            ),
+            160_258,
+        ),
     ],
-    ids=["mlp-300", "mlp-1000", "mlp-13-128", "mlp-bn", "cnn-lab", "cnn-32-64-128",
-         "fashion-1conv", "fashion-64", "cnn-8-16"],
+    ids=[
+        "mlp-300",
+        "mlp-1000",
+        "mlp-13-128",
+        "mlp-bn",
+        "cnn-lab",
+        "cnn-32-64-128",
+        "fashion-1conv",
+        "fashion-64",
+        "cnn-8-16",
+    ],
 )
 def test_lab_report_parameter_counts(small_mnist, make, expected):
     X, y, _, _ = small_mnist
@@ -69,8 +113,14 @@ def test_xray_like_binary_cnn_on_128_pixel_images(rng):
     # Five conv + pool blocks on 128x128 grayscale images, one sigmoid output.
     X = rng.integers(0, 256, (24, 128, 128), dtype=np.uint8)
     y = np.array(["NORMAL", "PNEUMONIA"] * 12)
-    model = KerasCNN((8, 16, 16, 32, 32), dense_layer_sizes=(32, 16), epochs=1, batch_size=8,
-                     class_weight="balanced", random_state=0).fit(X, y)
+    model = KerasCNN(
+        (8, 16, 16, 32, 32),
+        dense_layer_sizes=(32, 16),
+        epochs=1,
+        batch_size=8,
+        class_weight="balanced",
+        random_state=0,
+    ).fit(X, y)
     assert model.model_.layers[-1].units == 1
     proba = model.predict_proba(X)
     assert proba.shape == (24, 2)
@@ -96,8 +146,12 @@ def test_cnn_accepts_flat_rows_and_images(small_mnist):
     flat = tiny_cnn().fit(X[:300], y[:300])
     images = tiny_cnn().fit(X[:300].reshape(-1, 28, 28), y[:300])
     assert flat.image_shape_ == images.image_shape_ == (28, 28, 1)
-    assert_allclose(flat.predict_proba(X_test), images.predict_proba(X_test.reshape(-1, 28, 28, 1)),
-                    rtol=1e-5, atol=1e-6)
+    assert_allclose(
+        flat.predict_proba(X_test),
+        images.predict_proba(X_test.reshape(-1, 28, 28, 1)),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_same_seed_same_predictions(small_mnist):
@@ -129,16 +183,19 @@ def test_is_classifier_so_cv_is_stratified(small_mnist):
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_grid_search(small_mnist, n_jobs):
     X, y, _, _ = small_mnist
-    search = GridSearchCV(tiny_mlp(), {"hidden_layer_sizes": [(16,), (64,)]}, cv=2,
-                          n_jobs=n_jobs).fit(X[:600], y[:600])
+    search = GridSearchCV(
+        tiny_mlp(), {"hidden_layer_sizes": [(16,), (64,)]}, cv=2, n_jobs=n_jobs
+    ).fit(X[:600], y[:600])
     assert search.best_params_["hidden_layer_sizes"] in [(16,), (64,)]
     assert search.best_score_ > 0.5
 
 
 def test_pipeline_with_hog_and_unnamed_steps(small_mnist, tmp_path):
     X, y, X_test, y_test = small_mnist
-    model = Pipeline([HOGTransformer(orientations=8, cells_per_block=1), tiny_mlp(epochs=5)],
-                     memory=str(tmp_path))
+    model = Pipeline(
+        [HOGTransformer(orientations=8, cells_per_block=1), tiny_mlp(epochs=5)],
+        memory=str(tmp_path),
+    )
     assert list(model.named_steps) == ["hogtransformer", "kerasmlp"]
     search = GridSearchCV(model, {"kerasmlp__hidden_layer_sizes": [(32,), (64,)]}, cv=2)
     search.fit(X[:800], y[:800])
@@ -148,9 +205,12 @@ def test_pipeline_with_hog_and_unnamed_steps(small_mnist, tmp_path):
 
 def test_string_labels_class_weight_and_validation_data(small_mnist):
     X, y, X_test, y_test = small_mnist
-    names = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
-                      "nine"])
-    model = tiny_mlp(class_weight="balanced").fit(X, names[y], validation_data=(X_test, names[y_test]))
+    names = np.array(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    )
+    model = tiny_mlp(class_weight="balanced").fit(
+        X, names[y], validation_data=(X_test, names[y_test])
+    )
     assert set(model.classes_) == set(names)
     assert model.score(X_test, names[y_test]) > 0.7
     assert len(model.history_["val_loss"]) == 5
@@ -166,7 +226,7 @@ def test_warm_start_and_partial_fit(small_mnist):
     assert model.n_iter_ == 4 and not np.array_equal(weights, model.model_.get_weights()[0])
     online = tiny_mlp()
     for start in range(0, 900, 300):
-        online.partial_fit(X[start:start + 300], y[start:start + 300], classes=np.arange(10))
+        online.partial_fit(X[start : start + 300], y[start : start + 300], classes=np.arange(10))
     assert online.n_iter_ == 3
     # partial_fit after a cosine-scheduled fit keeps learning (constant rate, not the spent schedule)
     model = tiny_mlp(epochs=2).fit(X, y)
@@ -177,8 +237,13 @@ def test_warm_start_and_partial_fit(small_mnist):
 
 def test_early_stopping_restores_best(small_mnist):
     X, y, _, _ = small_mnist
-    model = tiny_mlp(epochs=50, early_stopping=True, patience=2, learning_rate_schedule="constant",
-                     learning_rate=0.05).fit(X, y)
+    model = tiny_mlp(
+        epochs=50,
+        early_stopping=True,
+        patience=2,
+        learning_rate_schedule="constant",
+        learning_rate=0.05,
+    ).fit(X, y)
     assert model.n_iter_ < 50
     assert "val_loss" in model.history_
 
@@ -189,7 +254,9 @@ def test_quiet_by_default_and_import_is_light(small_mnist, capfd):
     out, err = capfd.readouterr()
     assert out == "" and err == ""
     code = "import sys, mnistkit, mnistkit.neural_network; print('tensorflow' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"
 
 
@@ -209,18 +276,25 @@ def test_nan_and_feature_count(small_mnist):
 
 def test_one_class(small_mnist):
     X, _, _, _ = small_mnist
-    with pytest.raises(ValueError, match=r"needs at least 2 classes in y .* got only one class \(\[3\]\)"):
+    with pytest.raises(
+        ValueError, match=r"needs at least 2 classes in y .* got only one class \(\[3\]\)"
+    ):
         tiny_mlp().fit(X[:20], np.full(20, 3))
 
 
 def test_images_too_small_for_the_architecture(rng):
-    with pytest.raises(ValueError, match=r"images of shape \(8, 8\) are too small for this architecture: after block 4"):
+    with pytest.raises(
+        ValueError,
+        match=r"images of shape \(8, 8\) are too small for this architecture: after block 4",
+    ):
         KerasCNN((4, 4, 4, 4)).fit(rng.random((10, 64)), np.arange(10) % 2)
 
 
 def test_bad_parameters(small_mnist):
     X, y, _, _ = small_mnist
-    with pytest.raises(ValueError, match="The 'optimizer' parameter of KerasMLP must be a str among"):
+    with pytest.raises(
+        ValueError, match="The 'optimizer' parameter of KerasMLP must be a str among"
+    ):
         KerasMLP(optimizer="adagrad").fit(X[:20], y[:20])
     with pytest.raises(ValueError, match="dropout has 2 values but there are 1 layers"):
         KerasMLP((32,), dropout=(0.1, 0.2)).fit(X[:20], y[:20])
