@@ -10,6 +10,7 @@ from ._version import __version__
 
 _SUBPACKAGES = (
     "baselines",
+    "benchmark",
     "cluster",
     "datasets",
     "decomposition",

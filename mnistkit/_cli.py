@@ -34,6 +34,60 @@ def _datasets_info(args):
     return 0
 
 
+def _benchmark_run(args):
+    from .benchmark import find_suite, load_suite, run_suite
+
+    suite = load_suite(find_suite(args.suite))
+    out = args.out or f"results/{suite.name}"
+    only = args.entries.split(",") if args.entries else None
+    print(f"Suite {suite.name!r}: {len(suite.entries)} entries -> {out}", file=sys.stderr)
+    summary = run_suite(
+        suite,
+        out,
+        n_jobs=args.n_jobs,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        resume=not args.no_resume,
+        only=only,
+        progress=not args.no_progress,
+    )
+    for entry_id in summary.skipped:
+        if only is None or entry_id in only:
+            print(f"  {entry_id}: done earlier (skipped; --no-resume runs it again)")
+    for entry_id, status in summary.statuses.items():
+        print(f"  {entry_id}: {status}")
+    print(
+        f"{len(summary.ran)} run, {summary.n_failed} failed or timed out; results in {out}. "
+        f"Next: mnistkit benchmark report {out}"
+    )
+    return 1 if summary.n_failed else 0
+
+
+def _benchmark_report(args):
+    from .benchmark import write_report
+
+    index = write_report(args.results_dir, args.out)
+    print(f"Report: {index} (and {index.with_name('summary.md')})")
+    return 0
+
+
+def _benchmark_list(args):
+    from .benchmark import load_suite
+    from .benchmark._suite import suite_folders
+
+    seen = set()
+    for folder in suite_folders():
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+            if path.stem in seen:
+                continue
+            seen.add(path.stem)
+            suite = load_suite(path)
+            print(f"{suite.name:<16} {len(suite.entries):>3} entries  {suite.description}")
+    if not seen:
+        print("No suites found; pass the path of a suite file to 'benchmark run'.")
+    return 0
+
+
 def build_parser():
     """Return the argument parser of the ``mnistkit`` command."""
     parser = argparse.ArgumentParser(
@@ -66,6 +120,46 @@ def build_parser():
         help="download Fashion-MNIST into the user cache if it is not on this machine",
     )
     info.set_defaults(handler=_datasets_info)
+
+    benchmark = commands.add_parser(
+        "benchmark",
+        help="run benchmark suites and write their reports",
+        description="Run a suite of (dataset, model) entries, record every result, and write "
+        "an HTML/Markdown report.",
+    )
+    benchmark_commands = benchmark.add_subparsers(
+        dest="benchmark_command", metavar="SUBCOMMAND", required=True
+    )
+    run = benchmark_commands.add_parser(
+        "run",
+        help="run a suite (results are kept; re-running resumes)",
+        description="Run the entries of a suite. Each finished entry is written atomically; "
+        "running again into the same folder skips what is done. Ctrl-C stops cleanly.",
+    )
+    run.add_argument("suite", help="suite name (quick, reproduce, classic-sweep) or .toml path")
+    run.add_argument("--out", help="results folder (default: results/SUITE)")
+    run.add_argument("--n-jobs", type=int, default=1, help="entries run at once (default 1)")
+    run.add_argument(
+        "--backend",
+        choices=["loky", "threading", "dask"],
+        default=None,
+        help="joblib backend; dask sends entries to a Dask cluster",
+    )
+    run.add_argument("--scheduler", help="Dask scheduler address (with --backend dask)")
+    run.add_argument("--entries", help="comma-separated entry ids to run (default: all)")
+    run.add_argument("--no-resume", action="store_true", help="run entries done earlier again")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.set_defaults(handler=_benchmark_run)
+    report = benchmark_commands.add_parser(
+        "report",
+        help="write the HTML page and Markdown summary of a results folder",
+        description="Write index.html (with PNG figures) and summary.md for a results folder.",
+    )
+    report.add_argument("results_dir", help="folder written by 'benchmark run'")
+    report.add_argument("--out", help="report folder (default: RESULTS_DIR/report)")
+    report.set_defaults(handler=_benchmark_report)
+    listing = benchmark_commands.add_parser("list", help="list the suites found")
+    listing.set_defaults(handler=_benchmark_list)
     return parser
 
 
@@ -73,6 +167,13 @@ def main(argv=None):
     """Run the command line; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if (
+        args.command == "benchmark"
+        and args.benchmark_command == "run"
+        and args.scheduler
+        and (args.backend != "dask")
+    ):
+        parser.error("--scheduler needs --backend dask")
     try:
         return args.handler(args)
     except KeyboardInterrupt:

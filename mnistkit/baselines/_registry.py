@@ -2,7 +2,8 @@
 
 A name is ``<features>-<model>``: features ``pixels`` (scaled to [0, 1]), ``pca`` (scaled, then
 PCA with 50 components) or ``hog`` (:class:`~mnistkit.feature_extraction.HOGTransformer`), and a
-model from :data:`MODELS`. Steps are named as :func:`sklearn.pipeline.make_pipeline` names them
+model from :data:`MODELS`; plus the special pipelines in :data:`SPECIAL` (``pixels-cnn``,
+``umap-gmm``, ...). Steps are named as :func:`sklearn.pipeline.make_pipeline` names them
 (``pixelscaler``, ``pca``, ``hogtransformer``, ``svc``, ...), so overrides and grids use
 ``svc__C``, ``pca__n_components``.
 """
@@ -25,11 +26,15 @@ from ..cluster import ClusterClassifier
 from ..feature_extraction import HOGTransformer
 from ..preprocessing import PixelScaler
 
-__all__ = ["FEATURES", "MODELS", "describe_baseline", "list_baselines", "make_baseline"]
+__all__ = ["FEATURES", "MODELS", "SPECIAL", "describe_baseline", "list_baselines", "make_baseline"]
 
 # Each entry builds fresh steps: (description, factory returning a list of steps).
 FEATURES = {
     "pixels": ("raw pixels scaled to [0, 1]", lambda: [PixelScaler()]),
+    "standardized": (
+        "pixels standardised to zero mean and unit variance per pixel",
+        lambda: [StandardScaler()],
+    ),
     "pca": (
         "pixels scaled to [0, 1], then PCA(50)",
         lambda: [PixelScaler(), PCA(n_components=50, random_state=0)],
@@ -63,6 +68,7 @@ MODELS = {
     ),
     "gaussian-nb": ("Gaussian naive Bayes", lambda: GaussianNB(var_smoothing=0.1)),
     "knn": ("3 nearest neighbours", lambda: KNeighborsClassifier(n_neighbors=3, n_jobs=-1)),
+    "mlp": ("KerasMLP with its default recipe", lambda: _keras("KerasMLP")),
     "kmeans": (
         "KMeans(10) clusters named after the training labels",
         lambda: ClusterClassifier(KMeans(n_clusters=10, n_init=4), random_state=0),
@@ -77,6 +83,10 @@ MODELS = {
 
 # Pipelines that are not a plain <features>-<model> combination.
 SPECIAL = {
+    "pixels-cnn": (
+        "KerasCNN with its default recipe on the images (uint8 pixels scaled inside)",
+        lambda: [_keras("KerasCNN")],
+    ),
     "umap-gmm": (
         "pixels scaled, UMAP to 2 dimensions (n_neighbors=10, min_dist=0), then a 10-component "
         "full-covariance GaussianMixture named after the training labels: the best unsupervised "
@@ -108,6 +118,13 @@ SPECIAL = {
         ],
     ),
 }
+
+
+def _keras(name):
+    # The networks' module imports no TensorFlow until a network is fitted.
+    from .. import neural_network
+
+    return getattr(neural_network, name)()
 
 
 def _umap(**params):

@@ -6,7 +6,7 @@ from mnistkit.baselines import describe_baseline, list_baselines, make_baseline
 
 def test_every_name_builds_a_pipeline():
     names = list_baselines()
-    assert len(names) == 3 * 12 + 3
+    assert len(names) == 4 * 13 + 4
     for name in names:
         pipeline = make_baseline(name)
         assert isinstance(pipeline, Pipeline)
