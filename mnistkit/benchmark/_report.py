@@ -78,7 +78,7 @@ def load_results(results_dir):
         )
     run = json.loads(run_path.read_text())
     results = {}
-    for path in sorted((results_dir / "entries").glob("*.json")):
+    for path in sorted((results_dir / "entries").glob("[!.]*.json")):
         result = json.loads(path.read_text())
         results[result["id"]] = result
     order = {entry_id: index for index, entry_id in enumerate(run.get("entries", []))}

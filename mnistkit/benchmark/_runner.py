@@ -40,7 +40,7 @@ class RunSummary:
 def completed_entries(results_dir):
     """Ids of the entries with a successful result in ``results_dir``."""
     done = set()
-    for path in Path(results_dir, "entries").glob("*.json"):
+    for path in Path(results_dir, "entries").glob("[!.]*.json"):
         try:
             if json.loads(path.read_text()).get("status") == "ok":
                 done.add(path.stem)
@@ -163,6 +163,8 @@ def run_suite(
         if unknown:
             raise ValueError(f"Suite {suite.name!r} has no entries {sorted(unknown)}.")
         entries = [entry for entry in entries if entry["id"] in only]
+    for stale in Path(results_dir, "entries").glob(".*"):
+        stale.unlink(missing_ok=True)  # temporaries of a run that was killed
     done = completed_entries(results_dir) if resume else set()
     todo = [entry for entry in entries if entry["id"] not in done]
     write_json_atomically(

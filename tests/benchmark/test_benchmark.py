@@ -1,0 +1,313 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from mnistkit._cli import main
+from mnistkit.benchmark import load_results, load_suite, run_suite, write_report
+
+TINY = """
+name = "tiny"
+description = "A tiny suite <script>alert('x')</script> for the tests"
+
+[defaults]
+dataset = "mnist"
+train_size = 3000
+test_size = 500
+time_limit = 300
+
+[[entries]]
+id = "nb"
+model = "pixels-gaussian-nb"
+reported = { test_accuracy = 0.55 }
+reported_note = "a <b>made-up</b> figure"
+
+[[entries]]
+id = "tree"
+model = "pixels-decision-tree"
+params = { decisiontreeclassifier__max_depth = 6 }
+grid = { decisiontreeclassifier__min_samples_leaf = [1, 5] }
+cv = 2
+
+[[entries]]
+id = "depth-sweep"
+kind = "sweep"
+model = "pixels-decision-tree"
+sweep = { param = "decisiontreeclassifier__max_depth", values = [2, 4] }
+reported_note = "deeper is better"
+
+[[entries]]
+id = "clusters"
+kind = "clustering"
+model = "pca200-kmeans"
+params = { pca__n_components = 20 }
+reported = { homogeneity = 0.5 }
+
+[[entries]]
+id = "variance"
+kind = "pca"
+n_components = 50
+reported = { explained_variance = 0.8 }
+"""
+
+
+def write_suite(folder, text=TINY, name="tiny.toml"):
+    path = Path(folder) / name
+    path.write_text(text)
+    return path
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.images, self.text = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@pytest.mark.slow
+def test_tiny_suite_end_to_end_and_report(tmp_path):
+    suite = load_suite(write_suite(tmp_path))
+    summary = run_suite(suite, tmp_path / "results", progress=False)
+    assert summary.statuses == {
+        "nb": "ok",
+        "tree": "ok",
+        "depth-sweep": "ok",
+        "clusters": "ok",
+        "variance": "ok",
+    }
+    run, results = load_results(tmp_path / "results")
+    assert run["suite"] == "tiny"
+    by_id = {result["id"]: result for result in results}
+    nb = by_id["nb"]
+    assert nb["n_train"] == 3000 and nb["n_test"] == 500
+    assert 0.4 < nb["metrics"]["accuracy"] < 0.9
+    assert nb["fit_seconds"] > 0 and nb["peak_memory_mib"] > 50
+    assert nb["environment"]["versions"]["scikit-learn"]
+    assert nb["random_state"] == 0 and "gaussiannb__var_smoothing" in nb["params"]
+    assert by_id["tree"]["best_params"]["decisiontreeclassifier__min_samples_leaf"] in (1, 5)
+    assert [row["value"] for row in by_id["depth-sweep"]["metrics"]["sweep"]] == [2, 4]
+    assert 0 < by_id["clusters"]["metrics"]["homogeneity"] < 1
+    assert by_id["variance"]["metrics"]["explained_variance"] > 0.7
+
+    index = write_report(tmp_path / "results")
+    html = index.read_text()
+    parser = _Collector()
+    parser.feed(html)
+    assert parser.tags.count("table") >= 4  # leaderboard, reproduction, McNemar, environment
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert "&lt;b&gt;made-up&lt;/b&gt;" in html
+    assert "src='http" not in html and 'src="http' not in html  # works offline: no CDN
+    assert sorted(parser.images) == sorted(
+        f"figures/{name}.png"
+        for name in [
+            "nb-confusion",
+            "nb-misclassified",
+            "tree-confusion",
+            "tree-misclassified",
+            "depth-sweep-sweep",
+        ]
+    )
+    for source in parser.images:
+        assert (index.parent / source).stat().st_size > 1000
+    summary_md = (index.parent / "summary.md").read_text()
+    assert "| nb |" in summary_md and "Reproduction" in summary_md
+
+
+def test_failing_entry_is_recorded_and_the_rest_complete(tmp_path):
+    text = """
+name = "failing"
+[defaults]
+train_size = 2000
+test_size = 200
+[[entries]]
+id = "bad"
+model = "pixels-decision-tree"
+params = { decisiontreeclassifier__max_depth = -1 }
+[[entries]]
+id = "slow"
+model = "pixels-knn"
+train_size = 60000
+test_size = 10000
+time_limit = 2
+[[entries]]
+id = "good"
+model = "pixels-gaussian-nb"
+"""
+    summary = run_suite(write_suite(tmp_path, text), tmp_path / "out", progress=False)
+    assert summary.statuses == {"bad": "failed", "slow": "timeout", "good": "ok"}
+    bad = json.loads((tmp_path / "out" / "entries" / "bad.json").read_text())
+    assert "max_depth" in bad["error"]
+    slow = json.loads((tmp_path / "out" / "entries" / "slow.json").read_text())
+    assert "time limit of 2 s" in slow["error"]
+    index = write_report(tmp_path / "out")
+    assert "max_depth" in index.read_text()
+    # Resume runs the failures again and skips the success.
+    again = run_suite(write_suite(tmp_path, text), tmp_path / "out", progress=False)
+    assert again.skipped == ["good"] and set(again.ran) == {"bad", "slow"}
+
+
+def _start_cli(args, **kwargs):
+    return subprocess.Popen(
+        [sys.executable, "-m", "mnistkit", *args],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+def _wait_for_results(folder, count, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(list(Path(folder, "entries").glob("[!.]*.json"))) >= count:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no {count} results in {folder} after {timeout} s")
+
+
+SLOWISH = """
+name = "slowish"
+[defaults]
+test_size = 1000
+""" + "".join(
+    f"""
+[[entries]]
+id = "nb-{i}"
+model = "pixels-gaussian-nb"
+"""
+    for i in range(4)
+)
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_runs_every_entry_exactly_once(tmp_path):
+    suite = write_suite(tmp_path, SLOWISH)
+    out = tmp_path / "out"
+    process = _start_cli(["benchmark", "run", str(suite), "--out", str(out), "--no-progress"])
+    _wait_for_results(out, 1)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    first = {p.stem for p in (out / "entries").glob("[!.]*.json")}
+    assert 1 <= len(first) < 4
+    for path in (out / "entries").glob("[!.]*.json"):
+        json.loads(path.read_text())  # every result file is whole
+    assert main(["benchmark", "run", str(suite), "--out", str(out), "--no-progress"]) == 0
+    results = sorted(p.name for p in (out / "entries").iterdir())
+    assert results == sorted(
+        [f"nb-{i}.json" for i in range(4)] + [f"nb-{i}.predictions.npz" for i in range(4)]
+    )
+    started = {
+        json.loads((out / "entries" / f"nb-{i}.json").read_text())["started"]
+        for i in range(4)
+        if f"nb-{i}" in first
+    }
+    assert len(started) == len(first)  # the entries finished before the kill were not rerun
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly(tmp_path):
+    suite = write_suite(tmp_path, SLOWISH)
+    out = tmp_path / "out"
+    process = _start_cli(["benchmark", "run", str(suite), "--out", str(out), "--no-progress"])
+    _wait_for_results(out, 1)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    done = list((out / "entries").glob("[!.]*.json"))
+    assert done and all(json.loads(p.read_text())["status"] in ("ok", "failed") for p in done)
+
+
+@pytest.mark.slow
+def test_dask_backend_on_a_local_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    text = """
+name = "dask"
+[defaults]
+train_size = 2000
+test_size = 300
+[[entries]]
+id = "nb"
+model = "pixels-gaussian-nb"
+[[entries]]
+id = "tree"
+model = "pixels-decision-tree"
+"""
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        summary = run_suite(
+            write_suite(tmp_path, text),
+            tmp_path / "out",
+            n_jobs=2,
+            backend="dask",
+            scheduler=cluster.scheduler_address,
+            progress=False,
+        )
+    assert summary.statuses == {"nb": "ok", "tree": "ok"}
+
+
+def test_cli_help_and_errors(tmp_path, capsys):
+    for args in (
+        ["--help"],
+        ["benchmark", "--help"],
+        ["benchmark", "run", "--help"],
+        ["benchmark", "report", "--help"],
+        ["datasets", "info", "--help"],
+    ):
+        with pytest.raises(SystemExit) as exit_info:
+            main(args)
+        assert exit_info.value.code == 0
+        assert "usage: mnistkit" in capsys.readouterr().out
+    assert main(["benchmark", "run", "no-such-suite"]) == 1
+    err = capsys.readouterr().err
+    assert "mnistkit: error: No suite named 'no-such-suite'" in err and "Traceback" not in err
+    assert main(["benchmark", "report", str(tmp_path)]) == 1
+    assert "holds no benchmark results" in capsys.readouterr().err
+    bad = write_suite(tmp_path, '[[entries]]\nid = "x"\nmodle = "pixels-knn"\n', "bad.toml")
+    assert main(["benchmark", "run", str(bad)]) == 1
+    assert "unknown keys 'modle' (did you mean 'model'?)" in capsys.readouterr().err
+
+
+def test_shipped_suites_are_valid():
+    from mnistkit.benchmark._suite import suite_folders
+
+    names = {
+        path.stem for folder in suite_folders() if folder.is_dir() for path in folder.glob("*.toml")
+    }
+    assert {"quick", "reproduce", "classic-sweep"} <= names
+    for folder in suite_folders():
+        for path in folder.glob("*.toml"):
+            assert load_suite(path).entries
+    reproduce = load_suite(
+        next(f for f in suite_folders() if (f / "reproduce.toml").exists()) / "reproduce.toml"
+    )
+    ids = {entry.id for entry in reproduce.entries}
+    # One entry per experiment of ../shared/lab-reports.md.
+    assert {
+        "raw-mlp-300",
+        "hog2-mlp",
+        "cnn-lab",
+        "fashion-cnn-64",
+        "xray-cnn",
+        "pca-variance",
+        "kmeans-pca200",
+        "gmm-tied",
+        "tree-depth",
+        "svc-01-pca2",
+    } <= ids
