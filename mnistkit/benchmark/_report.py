@@ -37,7 +37,7 @@ max-width:1200px;color:#1d2733;line-height:1.45;padding:0 1rem}
 h1{margin-bottom:.2rem}h2{border-bottom:2px solid #dde3ea;padding-bottom:.2rem;margin-top:2.2rem}
 .muted{color:#5d6b7a}table{border-collapse:collapse;width:100%;margin:.8rem 0;font-size:.92rem}
 th,td{border-bottom:1px solid #e3e8ee;padding:.35rem .55rem;text-align:right}
-th:first-child,td:first-child{text-align:left}th{background:#f3f6f9;position:sticky;top:0}
+th:first-child,td:first-child,td.text,th.text{text-align:left}th{background:#f3f6f9;position:sticky;top:0}
 th.sortable{cursor:pointer}th.sortable:after{content:" \\2195";color:#9aa7b4}
 tr:hover td{background:#f8fafc}.ok{color:#1a7f37}.failed,.timeout{color:#c62828;font-weight:600}
 .entry{border:1px solid #e3e8ee;border-radius:8px;padding:1rem;margin:1.2rem 0}
@@ -363,8 +363,9 @@ def write_report(results_dir, output_dir=None):
     for row in board:
         html.append(
             f"<tr><td><a href='#{escape(row['id'])}'>{escape(row['id'])}</a></td>"
-            f"<td>{escape(str(row['model']))}</td><td>{escape(row['dataset'])}</td>"
-            f"<td class='{escape(str(row['status']))}'>{escape(str(row['status']))}</td>"
+            f"<td class='text'>{escape(str(row['model']))}</td>"
+            f"<td class='text'>{escape(row['dataset'])}</td>"
+            f"<td class='text {escape(str(row['status']))}'>{escape(str(row['status']))}</td>"
             + _cell(row["accuracy"])
             + _cell(row["f1"])
             + _cell(row["fit_seconds"], 1)
