@@ -42,6 +42,7 @@ setup(
         "pillow>=10.0",
         "tqdm>=4.64",
         "psutil>=5.9",
+        "tomli>=2.0; python_version < '3.11'",
     ],
     extras_require={
         "test": [
