@@ -28,7 +28,7 @@ setup(
         "mnistkit.datasets": ["data/mnist/*", "descr/*.rst"],
     },
     install_requires=[
-        "numpy>=1.25",
+        "numpy>=1.26",
         "scipy>=1.11",
         "scikit-learn>=1.6",
         "scikit-image>=0.22",
@@ -36,7 +36,7 @@ setup(
         "keras>=3.0",
         "umap-learn>=0.5.5",
         "numba>=0.59",
-        "joblib>=1.3",
+        "joblib>=1.4",
         "matplotlib>=3.8",
         "pandas>=2.0",
         "pillow>=10.0",

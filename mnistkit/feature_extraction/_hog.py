@@ -264,45 +264,51 @@ def _cell_histograms_float(g_row, g_col, degrees, boundaries, cell_rows, cell_co
 
 @numba.njit(nogil=True, cache=True)
 def _normalize_blocks(histograms, block_rows, block_cols, norm_code, eps, out):
-    """Normalise every block of cells and write the blocks in scikit-image's order."""
+    """Normalise every block of cells and write the blocks in scikit-image's order.
+
+    ``out`` may be float32 or float64: the arithmetic is float64 either way (as in
+    scikit-image) and each value is rounded once, when stored.
+    """
     n_images, n_cells_row, n_cells_col, n_bins = histograms.shape
     n_blocks_row = n_cells_row - block_rows + 1
     n_blocks_col = n_cells_col - block_cols + 1
     block_size = block_rows * block_cols * n_bins
     block = np.empty(block_size, dtype=np.float64)
     for i in range(n_images):
+        cells = histograms[i]
+        row = out[i]
         offset = 0
         for block_row in range(n_blocks_row):
             for block_col in range(n_blocks_col):
+                # Gather the block and its norm in one pass.
                 k = 0
+                total = 0.0
                 for r in range(block_rows):
                     for c in range(block_cols):
                         for o in range(n_bins):
-                            block[k] = histograms[i, block_row + r, block_col + c, o]
+                            value = cells[block_row + r, block_col + c, o]
+                            block[k] = value
+                            total += abs(value) if norm_code <= 1 else value * value
                             k += 1
                 if norm_code <= 1:  # L1, L1-sqrt
-                    total = 0.0
+                    scale = total + eps
                     for k in range(block_size):
-                        total += abs(block[k])
-                    for k in range(block_size):
-                        value = block[k] / (total + eps)
-                        out[i, offset + k] = math.sqrt(value) if norm_code == 1 else value
-                else:  # L2, L2-Hys
-                    total = 0.0
-                    for k in range(block_size):
-                        total += block[k] * block[k]
+                        value = block[k] / scale
+                        row[offset + k] = math.sqrt(value) if norm_code == 1 else value
+                elif norm_code == 2:  # L2
                     scale = math.sqrt(total + eps * eps)
-                    if norm_code == 2:
-                        for k in range(block_size):
-                            out[i, offset + k] = block[k] / scale
-                    else:
-                        total = 0.0
-                        for k in range(block_size):
-                            block[k] = min(block[k] / scale, 0.2)
-                            total += block[k] * block[k]
-                        scale = math.sqrt(total + eps * eps)
-                        for k in range(block_size):
-                            out[i, offset + k] = block[k] / scale
+                    for k in range(block_size):
+                        row[offset + k] = block[k] / scale
+                else:  # L2-Hys: normalise, clip at 0.2, normalise again
+                    scale = math.sqrt(total + eps * eps)
+                    total = 0.0
+                    for k in range(block_size):
+                        value = min(block[k] / scale, 0.2)
+                        block[k] = value
+                        total += value * value
+                    scale = math.sqrt(total + eps * eps)
+                    for k in range(block_size):
+                        row[offset + k] = block[k] / scale
                 offset += block_size
 
 
@@ -437,12 +443,7 @@ def hog_features(
         histograms = _cell_histograms(
             images[start:stop], orientations, pixels_per_cell, transform_sqrt, grid
         )
-        if out_dtype == np.float64:
-            _normalize_blocks(histograms, *cells_per_block, norm_code, _EPS, features[start:stop])
-        else:
-            block = np.empty((stop - start, n_features), dtype=np.float64)
-            _normalize_blocks(histograms, *cells_per_block, norm_code, _EPS, block)
-            features[start:stop] = block
+        _normalize_blocks(histograms, *cells_per_block, norm_code, _EPS, features[start:stop])
 
     _run_chunks(process, len(images), chunk_size, n_jobs)
     return features

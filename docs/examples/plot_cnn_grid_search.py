@@ -1,0 +1,29 @@
+"""
+Grid search over a CNN
+======================
+
+:class:`~mnistkit.neural_network.KerasCNN` takes its architecture as explicit parameters, so a
+grid over filters or dropout is an ordinary ``GridSearchCV`` grid, cross-validated with
+stratified folds because the network is a classifier. Small data and few epochs keep this
+example quick.
+"""
+
+import pandas as pd
+from sklearn.model_selection import GridSearchCV
+
+from mnistkit.datasets import load_mnist
+from mnistkit.neural_network import KerasCNN
+
+X, y = load_mnist(return_X_y=True)
+X, y = X[:4000], y[:4000]
+
+search = GridSearchCV(
+    KerasCNN(epochs=3, random_state=0),
+    {"filters": [(8, 16), (16, 32, 64)], "dense_dropout": [0.2, 0.5]},
+    cv=2,
+).fit(X, y)
+
+table = pd.DataFrame(search.cv_results_)[["param_filters", "param_dense_dropout",
+                                          "mean_test_score", "mean_fit_time"]]
+print(table.sort_values("mean_test_score", ascending=False).to_string(index=False))
+print("best:", search.best_params_, f"({search.best_estimator_.n_parameters_:,} parameters)")

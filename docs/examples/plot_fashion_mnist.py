@@ -1,0 +1,21 @@
+"""
+Fashion-MNIST with a CNN
+========================
+
+The same network on the harder data set (read from Debian's ``dataset-fashion-mnist``, or
+downloaded once into the cache): clothes are confused in telling ways.
+"""
+
+from mnistkit.datasets import load_fashion_mnist
+from mnistkit.metrics import evaluate_estimator
+from mnistkit.neural_network import KerasCNN
+from mnistkit.plotting import plot_confusion_matrix
+
+train = load_fashion_mnist(subset="train")
+test = load_fashion_mnist(subset="test")
+
+model = KerasCNN(epochs=3, random_state=0).fit(train.data[:20_000], train.target[:20_000])
+evaluation = evaluate_estimator(model, test.data, test.target,
+                                target_names=list(train.target_names))
+print(evaluation)
+plot_confusion_matrix(evaluation, normalize=True)
