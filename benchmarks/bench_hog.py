@@ -51,8 +51,10 @@ def main():
     # cache (about 0.5 s per process) and building each orientation count's lookup table.
     for params in PARAMETER_SETS:
         hog_features(images[:100], **params)
-    print(f"{len(images)} MNIST images (uint8), {os.cpu_count()} cores; mnistkit: best of 3 "
-          "runs, scikit-image: one run\n")
+    print(
+        f"{len(images)} MNIST images (uint8), {os.cpu_count()} cores; mnistkit: best of 3 "
+        "runs, scikit-image: one run\n"
+    )
     header = (
         f"{'orient':>6} {'cell':>6} {'block':>6} {'features':>8} {'skimage (s)':>12}"
         f" {'mnistkit 1 thread (s)':>22} {'ratio':>7} {'mnistkit all cores (s)':>23}"
