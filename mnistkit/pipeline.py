@@ -37,11 +37,8 @@ def name_steps(steps):
     >>> [name for name, _ in name_steps([StandardScaler(), StandardScaler(), ("x", None)])]
     ['standardscaler-1', 'standardscaler-2', 'x']
     """
-    if not isinstance(steps, list | tuple):
-        raise TypeError(
-            f"steps must be a list of estimators or (name, estimator) pairs; got {steps!r}."
-        )
-    if all(_is_named(step) for step in steps):
+    if not isinstance(steps, list | tuple) or all(_is_named(step) for step in steps):
+        # Already named, or not a list at all: scikit-learn validates the steps in fit.
         return steps
     derived = [None if _is_named(step) else type(step).__name__.lower() for step in steps]
     counts = Counter(name for name in derived if name is not None)

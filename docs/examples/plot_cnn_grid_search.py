@@ -23,7 +23,8 @@ search = GridSearchCV(
     cv=2,
 ).fit(X, y)
 
-table = pd.DataFrame(search.cv_results_)[["param_filters", "param_dense_dropout",
-                                          "mean_test_score", "mean_fit_time"]]
+table = pd.DataFrame(search.cv_results_)[
+    ["param_filters", "param_dense_dropout", "mean_test_score", "mean_fit_time"]
+]
 print(table.sort_values("mean_test_score", ascending=False).to_string(index=False))
 print("best:", search.best_params_, f"({search.best_estimator_.n_parameters_:,} parameters)")

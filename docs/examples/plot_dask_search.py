@@ -18,10 +18,15 @@ from mnistkit.datasets import load_mnist
 X, y = load_mnist(return_X_y=True)
 X, y = X[:6000], y[:6000]
 
-with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                  dashboard_address=None) as cluster, Client(cluster) as client:
-    search = GridSearchCV(make_baseline("pca-svc-rbf"),
-                          {"svc__C": [1, 10], "pca__n_components": [30, 50]}, cv=3)
+with (
+    LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster,
+    Client(cluster) as client,
+):
+    search = GridSearchCV(
+        make_baseline("pca-svc-rbf"), {"svc__C": [1, 10], "pca__n_components": [30, 50]}, cv=3
+    )
     with joblib.parallel_config(backend="dask"):
         search.fit(X, y)
     print("workers:", len(client.scheduler_info()["workers"]))

@@ -15,7 +15,8 @@ train = load_fashion_mnist(subset="train")
 test = load_fashion_mnist(subset="test")
 
 model = KerasCNN(epochs=3, random_state=0).fit(train.data[:20_000], train.target[:20_000])
-evaluation = evaluate_estimator(model, test.data, test.target,
-                                target_names=list(train.target_names))
+evaluation = evaluate_estimator(
+    model, test.data, test.target, target_names=list(train.target_names)
+)
 print(evaluation)
 plot_confusion_matrix(evaluation, normalize=True)

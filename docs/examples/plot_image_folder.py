@@ -28,7 +28,7 @@ for split, counts in {"train": (120, 360), "test": (40, 60)}.items():
             image = rng.normal(100, 20, (96, 96))
             if name == "PNEUMONIA":
                 row, col = rng.integers(20, 76, 2)
-                image[row - 12:row + 12, col - 12:col + 12] += 70
+                image[row - 12 : row + 12, col - 12 : col + 12] += 70
             Image.fromarray(np.clip(image, 0, 255).astype(np.uint8)).save(folder / f"{index}.png")
 
 # %%
@@ -40,8 +40,14 @@ print(dict(zip(train.target_names, np.bincount(train.target), strict=True)))
 # %%
 # Five conv blocks, one sigmoid output, balanced class weights.
 names = train.target_names
-model = KerasCNN((8, 16, 16, 32, 32), dense_layer_sizes=(32,), class_weight="balanced",
-                 epochs=8, batch_size=32, random_state=0)
+model = KerasCNN(
+    (8, 16, 16, 32, 32),
+    dense_layer_sizes=(32,),
+    class_weight="balanced",
+    epochs=8,
+    batch_size=32,
+    random_state=0,
+)
 model.fit(train.images, names[train.target])
 evaluation = evaluate_estimator(model, test.images, names[test.target], pos_label="PNEUMONIA")
 print(evaluation)

@@ -14,7 +14,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._backend import import_keras
 
@@ -220,7 +220,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         continuing = (self.warm_start or partial) and hasattr(self, "model_")
         X = self._prepare_inputs(X, reset=not continuing)
         self._check_architecture(X.shape[1:])
-        y = np.asarray(y)
+        y = column_or_1d(y, warn=True)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} samples but y has {len(y)} labels.")
         if continuing:
             _, codes = self._encode_targets(y, self.classes_)
         else:
