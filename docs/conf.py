@@ -48,3 +48,22 @@ sphinx_gallery_conf = {
 
 nitpicky = False
 suppress_warnings = ["config.cache"]
+
+
+def _skip_foreign_members(app, what, name, obj, skip, options):
+    """Document mnistkit's own methods only.
+
+    scikit-learn's generated ``set_*_request`` methods and inherited methods (``score``,
+    ``get_params``) refer to labels of scikit-learn's documentation, which is not available
+    offline; their documentation is scikit-learn's.
+    """
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    module = getattr(obj, "__module__", None) or ""
+    if callable(obj) and module and not module.startswith("mnistkit"):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_foreign_members)

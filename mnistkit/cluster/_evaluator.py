@@ -54,7 +54,7 @@ class ClusterClassifier(ClassifierMixin, BaseEstimator):
     ----------
     clusterer : estimator, default=None
         Unfitted clusterer with ``fit`` and ``predict``; ``None`` means
-        ``KMeans(n_clusters=10, n_init="auto")``. It is cloned in :term:`fit`.
+        ``KMeans(n_clusters=10, n_init="auto")``. It is cloned in ``fit``.
     mapping : {"majority", "hungarian"}, default="majority"
         ``"majority"`` names each cluster after its most frequent training label (several
         clusters may share a class: the right choice when K > number of classes).
@@ -75,9 +75,9 @@ class ClusterClassifier(ClassifierMixin, BaseEstimator):
         Unsupervised accuracy of the training clustering under the best one-to-one matching
         (:func:`mnistkit.metrics.cluster_accuracy_score`).
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`, when X has string column names.
+        Names of features seen during ``fit``, when X has string column names.
 
     Examples
     --------

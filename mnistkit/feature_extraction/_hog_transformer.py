@@ -50,11 +50,11 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     n_features_in_ : int
-        Number of pixels per image seen during :term:`fit`.
+        Number of pixels per image seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`, when X has string column names.
+        Names of features seen during ``fit``, when X has string column names.
     image_shape_ : tuple of int
-        ``(height, width)`` of the images seen during :term:`fit`.
+        ``(height, width)`` of the images seen during ``fit``.
     n_features_out_ : int
         Number of HOG features per image.
 

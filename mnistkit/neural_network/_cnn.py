@@ -100,9 +100,9 @@ class KerasCNN(BaseKerasClassifier):
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     n_features_in_ : int
-        Number of values per sample seen during :term:`fit` (pixels times channels).
+        Number of values per sample seen during ``fit`` (pixels times channels).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`, when X has string column names.
+        Names of features seen during ``fit``, when X has string column names.
     image_shape_ : tuple of int
         ``(height, width, channels)`` of the network's input.
     model_ : keras.Model

@@ -94,9 +94,9 @@ class KerasMLP(BaseKerasClassifier):
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`, when X has string column names.
+        Names of features seen during ``fit``, when X has string column names.
     model_ : keras.Model
         The trained network.
     history_ : dict of list
