@@ -128,9 +128,11 @@ def _keras(name):
 
 
 def _umap(**params):
-    from ..decomposition import make_umap
+    # UMAPEmbedding, not umap.UMAP: a Pipeline passes y to every step, and umap.UMAP would
+    # then run supervised UMAP, leaking the labels into an "unsupervised" clustering.
+    from ..decomposition import UMAPEmbedding
 
-    return make_umap(**params)
+    return UMAPEmbedding(**params)
 
 
 def _entries():

@@ -1,6 +1,12 @@
 """Dimensionality reduction helpers around scikit-learn's PCA and umap-learn's UMAP."""
 
 from ._pca import n_components_for_variance, pca_reconstruct, reconstruction_error
-from ._umap import make_umap
+from ._umap import UMAPEmbedding, make_umap
 
-__all__ = ["make_umap", "n_components_for_variance", "pca_reconstruct", "reconstruction_error"]
+__all__ = [
+    "UMAPEmbedding",
+    "make_umap",
+    "n_components_for_variance",
+    "pca_reconstruct",
+    "reconstruction_error",
+]
