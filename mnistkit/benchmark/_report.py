@@ -515,6 +515,8 @@ def _entry_section(result, results_dir, figures_dir):
 
 def _markdown(title, run, board, reproduction, mcnemar):
     def cell(value, digits=4):
+        if isinstance(value, str):
+            return value.replace("|", "/")  # Markdown is not HTML: no escaping, but no pipes
         text = _number(value, digits)
         return "-" if text == "&mdash;" else text
 
