@@ -55,12 +55,14 @@ def _benchmark_run(args):
         if only is None or entry_id in only:
             print(f"  {entry_id}: done earlier (skipped; --no-resume runs it again)")
     for entry_id, status in summary.statuses.items():
-        print(f"  {entry_id}: {status}")
+        error = summary.error(entry_id) if status != "ok" else None
+        print(f"  {entry_id}: {status}" + (f": {error}" if error else ""))
     print(
-        f"{len(summary.ran)} run, {summary.n_failed} failed or timed out; results in {out}. "
+        f"{len(summary.ran)} run, {summary.n_failed} failed or timed out, "
+        f"{summary.n_data_missing} without their data; results in {out}. "
         f"Next: mnistkit benchmark report {out}"
     )
-    return 1 if summary.n_failed else 0
+    return 1 if summary.n_failed or summary.n_data_missing else 0
 
 
 def _benchmark_report(args):

@@ -13,7 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["environment", "load_entry_data", "run_entry"]
+from ..exceptions import DatasetNotFoundError
+
+__all__ = ["DATA_MISSING", "environment", "load_entry_data", "run_entry"]
+
+#: Status of an entry whose data set is not on this machine (e.g. image folders that are not
+#: redistributable). Not an error of the model: the result says what to fetch and where.
+DATA_MISSING = "data missing"
 
 _PACKAGES = (
     "mnistkit",
@@ -295,6 +301,9 @@ def run_entry(entry, results_dir):
         else:
             _run_sweep(entry, data, result)
         result["status"] = "ok"
+    except DatasetNotFoundError as exc:  # not a failure of the model: say what to fetch
+        result["status"] = DATA_MISSING
+        result["error"] = str(exc)
     except Exception as exc:  # recorded, and the suite goes on
         result["status"] = "failed"
         result["error"] = f"{type(exc).__name__}: {exc}"

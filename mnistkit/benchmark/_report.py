@@ -14,6 +14,9 @@ import numpy as np
 
 from ._entry import load_entry_data
 
+#: Status shown for a suite entry that has no result in the folder (yet).
+NOT_RUN = "not run"
+
 __all__ = ["load_results", "write_report"]
 
 _FIGURES = {
@@ -40,6 +43,7 @@ th,td{border-bottom:1px solid #e3e8ee;padding:.35rem .55rem;text-align:right}
 th:first-child,td:first-child,td.text,th.text{text-align:left}th{background:#f3f6f9;position:sticky;top:0}
 th.sortable{cursor:pointer}th.sortable:after{content:" \\2195";color:#9aa7b4}
 tr:hover td{background:#f8fafc}.ok{color:#1a7f37}.failed,.timeout{color:#c62828;font-weight:600}
+.data-missing,.not-run{color:#9a6700;font-weight:600}
 .entry{border:1px solid #e3e8ee;border-radius:8px;padding:1rem;margin:1.2rem 0}
 .figures{display:flex;flex-wrap:wrap;gap:1rem}.figures img{max-width:540px;width:100%;
 border:1px solid #eef1f4}code{background:#f3f6f9;padding:0 .25rem;border-radius:3px}
@@ -65,6 +69,33 @@ document.querySelectorAll('table.sortable').forEach(function(table){
   });
 });
 """
+
+
+def _with_entries_not_run(run, results):
+    """``results`` plus a "not run" placeholder for each suite entry that has no result."""
+    have = {result["id"] for result in results}
+    suite = run.get("suite", "SUITE")
+    missing = [
+        {
+            "id": entry["id"],
+            "entry": entry,
+            "status": NOT_RUN,
+            "random_state": entry.get("random_state"),
+            "error": (
+                f"No result yet. Run it with 'mnistkit benchmark run {suite} --out DIR "
+                f"--entries {entry['id']}' (DIR: this results folder)."
+            ),
+        }
+        for entry in run.get("entry_specs", [])
+        if entry["id"] not in have
+    ]
+    order = {entry_id: index for index, entry_id in enumerate(run.get("entries", []))}
+    return sorted(results + missing, key=lambda r: order.get(r["id"], len(order)))
+
+
+def _status_class(status):
+    """CSS class of a status ("data missing" -> "data-missing"), safe in an attribute."""
+    return escape(str(status).replace(" ", "-"))
 
 
 def load_results(results_dir):
@@ -103,7 +134,7 @@ def _number(value, digits=4):
         return escape(str(value))
     if isinstance(value, int) or (float(value).is_integer() and abs(value) >= 100):
         return f"{int(value):,}"
-    return f"{value:.{digits}f}"
+    return f"{value:,.{digits}f}"
 
 
 def _save(ax, path):
@@ -332,6 +363,8 @@ def write_report(results_dir, output_dir=None):
     """
     results_dir = Path(results_dir)
     run, results = load_results(results_dir)
+    n_results, n_ok = len(results), sum(r.get("status") == "ok" for r in results)
+    results = _with_entries_not_run(run, results)
     output_dir = Path(output_dir) if output_dir else results_dir / "report"
     figures_dir = output_dir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
@@ -346,8 +379,8 @@ def write_report(results_dir, output_dir=None):
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
         f"<p class='muted'>{escape(run.get('description', ''))}</p>",
-        f"<p>{len(results)} of {len(run.get('entries', []))} entries have results; "
-        f"{sum(r.get('status') == 'ok' for r in results)} succeeded.</p>",
+        f"<p>{n_results} of {len(run.get('entries', []))} entries have results; "
+        f"{n_ok} succeeded.</p>",
     ]
 
     html.append(
@@ -365,7 +398,7 @@ def write_report(results_dir, output_dir=None):
             f"<tr><td><a href='#{escape(row['id'])}'>{escape(row['id'])}</a></td>"
             f"<td class='text'>{escape(str(row['model']))}</td>"
             f"<td class='text'>{escape(row['dataset'])}</td>"
-            f"<td class='text {escape(str(row['status']))}'>{escape(str(row['status']))}</td>"
+            f"<td class='text {_status_class(row['status'])}'>{escape(str(row['status']))}</td>"
             + _cell(row["accuracy"])
             + _cell(row["f1"])
             + _cell(row["fit_seconds"], 1)
@@ -390,7 +423,7 @@ def write_report(results_dir, output_dir=None):
             shown = (
                 _cell(ours)
                 if status == "ok"
-                else (f"<td class='{escape(str(status))}'>{escape(str(status or 'not run'))}</td>")
+                else (f"<td class='{_status_class(status)}'>{escape(str(status))}</td>")
             )
             html.append(
                 f"<tr><td><a href='#{escape(entry_id)}'>{escape(entry_id)}</a></td>"
@@ -438,7 +471,7 @@ def write_report(results_dir, output_dir=None):
     index = output_dir / "index.html"
     index.write_text("\n".join(html), encoding="utf-8")
     (output_dir / "summary.md").write_text(
-        _markdown(title, run, board, reproduction, mcnemar), encoding="utf-8"
+        _markdown(title, run, results, board, reproduction, mcnemar), encoding="utf-8"
     )
     return index
 
@@ -448,7 +481,7 @@ def _entry_section(result, results_dir, figures_dir):
     status = result.get("status")
     parts = [
         f"<div class='entry' id='{escape(result['id'])}'><h3>{escape(result['id'])} "
-        f"<span class='{escape(str(status))}'>({escape(str(status))})</span></h3>"
+        f"<span class='{_status_class(status)}'>({escape(str(status))})</span></h3>"
     ]
     description = entry.get("description") or entry.get("reported_note")
     if description:
@@ -460,7 +493,9 @@ def _entry_section(result, results_dir, figures_dir):
         f"seed {escape(str(result.get('random_state')))}</p>"
     )
     if status != "ok":
-        parts.append(f"<p class='failed'>{escape(str(result.get('error')))}</p></div>")
+        parts.append(
+            f"<p class='{_status_class(status)}'>{escape(str(result.get('error')))}</p></div>"
+        )
         return "".join(parts)
     metrics = result.get("metrics", {})
     facts = []
@@ -513,7 +548,7 @@ def _entry_section(result, results_dir, figures_dir):
     return "".join(parts)
 
 
-def _markdown(title, run, board, reproduction, mcnemar):
+def _markdown(title, run, results, board, reproduction, mcnemar):
     def cell(value, digits=4):
         if isinstance(value, str):
             return value.replace("|", "/")  # Markdown is not HTML: no escaping, but no pipes
@@ -549,6 +584,13 @@ def _markdown(title, run, board, reproduction, mcnemar):
             lines.append(
                 f"| {entry_id} | {figure} | {cell(reported)} | {shown} | {cell(difference)} |"
             )
+    unfinished = [result for result in results if result.get("status") != "ok"]
+    if unfinished:
+        lines += ["", "## Entries without a result", ""]
+        lines += [
+            f"- **{result['id']}** ({result.get('status')}): {result.get('error')}"
+            for result in unfinished
+        ]
     if mcnemar:
         lines += [
             "",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from joblib import Parallel, delayed, parallel_config
 
-from ._entry import environment, write_json_atomically
+from ._entry import DATA_MISSING, environment, write_json_atomically
 from ._suite import load_suite
 
 __all__ = ["RunSummary", "completed_entries", "run_suite"]
@@ -34,7 +34,21 @@ class RunSummary:
 
     @property
     def n_failed(self):
-        return sum(status != "ok" for status in self.statuses.values())
+        """Entries that failed or timed out."""
+        return sum(status not in ("ok", DATA_MISSING) for status in self.statuses.values())
+
+    @property
+    def n_data_missing(self):
+        """Entries whose data set is not on this machine."""
+        return sum(status == DATA_MISSING for status in self.statuses.values())
+
+    def error(self, entry_id):
+        """The recorded error of an entry that did not succeed (``None`` if it did)."""
+        try:
+            path = Path(self.results_dir, "entries", f"{entry_id}.json")
+            return json.loads(path.read_text()).get("error")
+        except (OSError, json.JSONDecodeError):
+            return None
 
 
 def completed_entries(results_dir):
@@ -157,7 +171,7 @@ def run_suite(
         suite = load_suite(suite)
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
-    entries = [entry.to_dict() for entry in suite.entries]
+    all_entries = entries = [entry.to_dict() for entry in suite.entries]
     if only:
         unknown = set(only) - {entry["id"] for entry in entries}
         if unknown:
@@ -173,7 +187,10 @@ def run_suite(
             "suite": suite.name,
             "description": suite.description,
             "suite_path": str(suite.path) if suite.path else None,
-            "entries": [entry["id"] for entry in entries],
+            # The whole suite, not just the entries run now (--entries runs a part of it):
+            # the report lists every entry, those without a result as "not run".
+            "entries": [entry["id"] for entry in all_entries],
+            "entry_specs": all_entries,
             "environment": environment(),
         },
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..exceptions import ImageFolderError
+from ..exceptions import DatasetNotFoundError, ImageFolderError
 
 __all__ = ["load_image_folder"]
 
@@ -33,7 +33,11 @@ def _check_image_size(image_size):
 
 def _list_images(root, extensions):
     if not root.exists():
-        raise FileNotFoundError(f"Image folder {root} does not exist.")
+        raise DatasetNotFoundError(
+            f"Image folder {root} does not exist. Put the data set there (one subfolder per "
+            f"class, e.g. {root}/NORMAL/*.jpeg and {root}/PNEUMONIA/*.jpeg) or pass the folder "
+            "where it is."
+        )
     if not root.is_dir():
         raise ImageFolderError(f"{root} is a file, not a folder of class subfolders.")
     class_dirs = sorted(path for path in root.iterdir() if path.is_dir())
@@ -109,8 +113,8 @@ def load_image_folder(
 
     Raises
     ------
-    FileNotFoundError
-        If ``path`` does not exist.
+    DatasetNotFoundError
+        If ``path`` does not exist (a subclass of ``FileNotFoundError``).
     ImageFolderError
         If ``path`` has no class subfolders, only one, a class folder without images, or any
         file that cannot be read as an image (all such files are named in the message).

@@ -159,6 +159,68 @@ model = "pixels-gaussian-nb"
     assert again.skipped == ["good"] and set(again.ran) == {"bad", "slow"}
 
 
+def test_missing_data_and_partial_runs_are_reported(tmp_path, capsys):
+    text = f"""
+name = "partial"
+[defaults]
+train_size = 1000
+test_size = 200
+[[entries]]
+id = "xray"
+model = "pixels-gaussian-nb"
+dataset = "folder"
+path = "{tmp_path / "no-such-folder"}"
+image_size = [16, 16]
+split = "train/test"
+reported = {{ test_accuracy = 0.78 }}
+[[entries]]
+id = "nb"
+model = "pixels-gaussian-nb"
+[[entries]]
+id = "later"
+model = "pixels-decision-tree"
+reported = {{ test_accuracy = 0.88 }}
+"""
+    suite = write_suite(tmp_path, text)
+    out = tmp_path / "out"
+    # Two of the three entries: the missing folder is its own status, with the fix, and the
+    # command fails so that scripts notice.
+    assert (
+        main(
+            [
+                "benchmark",
+                "run",
+                str(suite),
+                "--out",
+                str(out),
+                "--entries",
+                "xray,nb",
+                "--no-progress",
+            ]
+        )
+        == 1
+    )
+    printed = capsys.readouterr().out
+    assert "xray: data missing: Image folder" in printed and "no-such-folder" in printed
+    assert "0 failed or timed out, 1 without their data" in printed
+    xray = json.loads((out / "entries" / "xray.json").read_text())
+    assert xray["status"] == "data missing" and "Put the data set there" in xray["error"]
+    # run.json describes the whole suite, not the part that ran.
+    run, results = load_results(out)
+    assert run["entries"] == ["xray", "nb", "later"]
+    assert [result["id"] for result in results] == ["xray", "nb"]
+    index = write_report(out)
+    html = index.read_text()
+    assert "2 of 3 entries have results; 1 succeeded." in html
+    assert "<td class='text not-run'>not run</td>" in html
+    assert "<td class='text data-missing'>data missing</td>" in html
+    assert "--entries later" in html
+    summary_md = (index.parent / "summary.md").read_text()
+    assert "| later | test_accuracy | 0.8800 | not run | - |" in summary_md
+    assert "| xray | test_accuracy | 0.7800 | data missing | - |" in summary_md
+    assert "- **xray** (data missing): Image folder" in summary_md
+
+
 def _start_cli(args, **kwargs):
     return subprocess.Popen(
         [sys.executable, "-m", "mnistkit", *args],

@@ -4,7 +4,7 @@ from numpy.testing import assert_array_equal
 from PIL import Image
 
 from mnistkit.datasets import load_image_folder
-from mnistkit.exceptions import ImageFolderError
+from mnistkit.exceptions import DatasetNotFoundError, ImageFolderError
 
 
 def _save(path, array):
@@ -56,7 +56,7 @@ def test_unreadable_files_are_named(xray_like):
 
 
 def test_missing_folder(tmp_path):
-    with pytest.raises(FileNotFoundError, match="does-not-exist does not exist"):
+    with pytest.raises(DatasetNotFoundError, match="does-not-exist does not exist"):
         load_image_folder(tmp_path / "does-not-exist")
 
 
