@@ -197,6 +197,12 @@ def _run_classifier(entry, data, result, output):
     np.savez_compressed(output, y_true=np.asarray(y_test), y_pred=evaluation.y_pred)
 
 
+def _training_clusters(model, X):
+    """The features a fitted ``... -> ClusterClassifier`` pipeline clusters, and its clusters."""
+    features = model[:-1].transform(X)
+    return features, model[-1].clusterer_.predict(features)
+
+
 def _run_clustering(entry, data, result):
     from ..metrics import clustering_scores
 
@@ -205,8 +211,7 @@ def _run_clustering(entry, data, result):
     start = time.perf_counter()
     model.fit(X_train, y_train)
     result["fit_seconds"] = time.perf_counter() - start
-    features = model[:-1].transform(X_train)
-    clusters = model[-1].clusterer_.predict(features)
+    features, clusters = _training_clusters(model, X_train)
     result["metrics"] = clustering_scores(y_train, clusters, features)
     result["params"] = _jsonable_params(model)
 
@@ -240,13 +245,18 @@ def _run_sweep(entry, data, result):
     start = time.perf_counter()
     for value in values:
         fitted = clone(model).set_params(**{param: value}).fit(X_train, y_train)
-        rows.append(
-            {
-                "value": value,
-                "train_accuracy": float(fitted.score(X_train, y_train)),
-                "test_accuracy": float(fitted.score(X_test, y_test)),
-            }
-        )
+        row = {
+            "value": value,
+            "train_accuracy": float(fitted.score(X_train, y_train)),
+            "test_accuracy": float(fitted.score(X_test, y_test)),
+        }
+        if hasattr(fitted[-1], "clusterer_"):  # a clustering sweep: the clusters' own scores
+            from sklearn.metrics import adjusted_rand_score, homogeneity_score
+
+            clusters = _training_clusters(fitted, X_train)[1]
+            row["homogeneity"] = float(homogeneity_score(y_train, clusters))
+            row["adjusted_rand"] = float(adjusted_rand_score(y_train, clusters))
+        rows.append(row)
     result["fit_seconds"] = time.perf_counter() - start
     best = max(rows, key=lambda row: row["test_accuracy"])
     result["metrics"] = {

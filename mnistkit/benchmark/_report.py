@@ -267,14 +267,29 @@ def _qualitative(result):
     """Our figures for a lab finding given in words: the sweep's curve, or the accuracy."""
     metrics = result.get("metrics") or {}
     if "sweep" in metrics:
-        rows = metrics["sweep"]
+        rows, param = metrics["sweep"], metrics["param"]
         best = max(rows, key=lambda row: row["test_accuracy"])
-        gaps = ", ".join(
-            f"{row['value']}: {row['train_accuracy'] - row['test_accuracy']:.3f}" for row in rows
-        )
+        if "homogeneity" in rows[0]:
+            curve = [row["homogeneity"] for row in rows]
+            trend = (
+                "rises with every step"
+                if all(b > a for a, b in itertools.pairwise(curve))
+                else "does not rise at every step"
+            )
+            return (
+                f"training-set homogeneity by {param}: "
+                + ", ".join(f"{row['value']}: {row['homogeneity']:.3f}" for row in rows)
+                + f" ({trend}); best test accuracy of the majority-named clusters "
+                f"{best['test_accuracy']:.4f} at {best['value']}"
+            )
         return (
-            f"best {metrics['param']} = {best['value']} (test accuracy "
-            f"{best['test_accuracy']:.4f}); train-test gap by value: {gaps}"
+            f"test accuracy by {param} (train minus test in brackets): "
+            + ", ".join(
+                f"{row['value']}: {row['test_accuracy']:.4f} "
+                f"({row['train_accuracy'] - row['test_accuracy']:+.3f})"
+                for row in rows
+            )
+            + f"; best {best['value']}"
         )
     if "accuracy" in metrics:
         return f"test accuracy {metrics['accuracy']:.4f}"

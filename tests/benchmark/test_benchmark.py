@@ -50,6 +50,14 @@ params = { pca__n_components = 20 }
 reported = { homogeneity = 0.5 }
 
 [[entries]]
+id = "k-sweep"
+kind = "sweep"
+model = "pca200-kmeans"
+params = { pca__n_components = 20 }
+sweep = { param = "clusterclassifier__clusterer__n_clusters", values = [2, 10] }
+reported_note = "homogeneity rises with K"
+
+[[entries]]
 id = "variance"
 kind = "pca"
 n_components = 50
@@ -86,6 +94,7 @@ def test_tiny_suite_end_to_end_and_report(tmp_path):
         "tree": "ok",
         "depth-sweep": "ok",
         "clusters": "ok",
+        "k-sweep": "ok",
         "variance": "ok",
     }
     run, results = load_results(tmp_path / "results")
@@ -100,6 +109,9 @@ def test_tiny_suite_end_to_end_and_report(tmp_path):
     assert by_id["tree"]["best_params"]["decisiontreeclassifier__min_samples_leaf"] in (1, 5)
     assert [row["value"] for row in by_id["depth-sweep"]["metrics"]["sweep"]] == [2, 4]
     assert 0 < by_id["clusters"]["metrics"]["homogeneity"] < 1
+    k_rows = by_id["k-sweep"]["metrics"]["sweep"]
+    assert 0 < k_rows[0]["homogeneity"] < k_rows[1]["homogeneity"] < 1
+    assert all(-1 < row["adjusted_rand"] < 1 for row in k_rows)
     assert by_id["variance"]["metrics"]["explained_variance"] > 0.7
 
     index = write_report(tmp_path / "results")
@@ -118,12 +130,16 @@ def test_tiny_suite_end_to_end_and_report(tmp_path):
             "tree-confusion",
             "tree-misclassified",
             "depth-sweep-sweep",
+            "k-sweep-sweep",
         ]
     )
     for source in parser.images:
         assert (index.parent / source).stat().st_size > 1000
     summary_md = (index.parent / "summary.md").read_text()
     assert "| nb |" in summary_md and "Reproduction" in summary_md
+    assert "training-set homogeneity by clusterclassifier__clusterer__n_clusters: 2: " in html
+    assert "(rises with every step)" in summary_md
+    assert "test accuracy by decisiontreeclassifier__max_depth (train minus test" in summary_md
 
 
 def test_failing_entry_is_recorded_and_the_rest_complete(tmp_path):
