@@ -296,6 +296,16 @@ def _qualitative(result):
     return None
 
 
+def _difference(figure, reported, ours):
+    """Ours minus reported; for times, how many times faster or slower (a ratio reads better)."""
+    if not (isinstance(ours, int | float) and isinstance(reported, int | float)):
+        return None
+    if figure.endswith("_seconds") and ours > 0 and reported > 0:
+        ratio = reported / ours
+        return f"{ratio:,.0f}x faster" if ratio >= 1 else f"{1 / ratio:,.1f}x slower"
+    return ours - reported
+
+
 def _reproduction_rows(results):
     rows = []
     for result in results:
@@ -315,11 +325,7 @@ def _reproduction_rows(results):
             )
         for figure, reported in entry.get("reported", {}).items():
             ours = _ours(result, figure) if result.get("status") == "ok" else None
-            difference = (
-                ours - reported
-                if isinstance(ours, int | float) and isinstance(reported, int | float)
-                else None
-            )
+            difference = _difference(figure, reported, ours)
             rows.append(
                 (
                     result["id"],

@@ -389,3 +389,14 @@ def test_shipped_suites_are_valid():
         "tree-depth",
         "svc-01-pca2",
     } <= ids
+
+
+def test_reproduction_difference_reads_well():
+    from mnistkit.benchmark._report import _difference, _number
+
+    assert _difference("test_accuracy", 0.98, 0.9784) == pytest.approx(-0.0016)
+    assert _difference("hog_seconds", 1200, 0.8738) == "1,373x faster"
+    assert _difference("fit_seconds", 2.0, 5.0) == "2.5x slower"
+    assert _difference("test_accuracy", 0.78, None) is None
+    assert _number(1473.25, 0) == "1,473" and _number(1480.0, 0) == "1,480"
+    assert _number(0.98765) == "0.9877" and _number(None) == "&mdash;"
