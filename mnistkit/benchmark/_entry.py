@@ -313,7 +313,11 @@ def run_entry(entry, results_dir):
         result["status"] = "ok"
     except DatasetNotFoundError as exc:  # not a failure of the model: say what to fetch
         result["status"] = DATA_MISSING
-        result["error"] = str(exc)
+        result["error"] = str(exc) + (
+            " (In a suite file, that folder is the entry's 'path'.)"
+            if entry["dataset"] == "folder"
+            else ""
+        )
     except Exception as exc:  # recorded, and the suite goes on
         result["status"] = "failed"
         result["error"] = f"{type(exc).__name__}: {exc}"

@@ -310,14 +310,15 @@ def _reproduction_rows(results):
     rows = []
     for result in results:
         entry = result["entry"]
-        if not entry.get("reported") and entry.get("reported_note"):
+        finding = entry.get("reported_finding")
+        if finding or (not entry.get("reported") and entry.get("reported_note")):
             ours = _qualitative(result) if result.get("status") == "ok" else None
             rows.append(
                 (
                     result["id"],
-                    entry["reported_note"],
+                    entry.get("reported_note") or entry.get("description", ""),
                     "finding",
-                    entry["reported_note"],
+                    finding or entry["reported_note"],
                     ours,
                     None,
                     result.get("status"),
@@ -340,6 +341,13 @@ def _reproduction_rows(results):
     return rows
 
 
+def _describe_data(entry):
+    """'mnist (lab)', 'mnist, classes 0, 1 (train/test)': what an entry's accuracy is over."""
+    classes = entry.get("classes")
+    subset = f", classes {', '.join(map(str, classes))}" if classes else ""
+    return f"{entry['dataset']}{subset} ({entry['split']})"
+
+
 def _leaderboard(results):
     rows = []
     for result in results:
@@ -349,7 +357,7 @@ def _leaderboard(results):
             {
                 "id": result["id"],
                 "model": entry.get("model") or entry.get("kind"),
-                "dataset": f"{entry['dataset']} ({entry['split']})",
+                "dataset": _describe_data(entry),
                 "status": result.get("status"),
                 "accuracy": metrics.get("accuracy", metrics.get("cluster_accuracy")),
                 "f1": metrics.get("f1_macro"),
@@ -363,6 +371,8 @@ def _leaderboard(results):
 
 
 def _cell(value, digits=4):
+    if isinstance(value, str) and len(value) > 24:  # sentences (a finding) read left to right
+        return f"<td class='text'>{escape(value)}</td>"
     number = value if isinstance(value, int | float) and not isinstance(value, bool) else ""
     return f'<td data-value="{escape(str(number))}">{_number(value, digits)}</td>'
 
@@ -409,9 +419,10 @@ def write_report(results_dir, output_dir=None):
         "the test split (clustering: unsupervised cluster accuracy).</p>"
     )
     html.append(
-        "<table class='sortable'><thead><tr><th>entry</th><th>model</th><th>data</th>"
-        "<th>status</th><th>accuracy</th><th>macro F1</th><th>fit (s)</th>"
-        "<th>predict (s)</th><th>peak memory (MiB)</th><th>parameters</th></tr></thead>"
+        "<table class='sortable'><thead><tr><th>entry</th><th class='text'>model</th>"
+        "<th class='text'>data</th><th class='text'>status</th><th>accuracy</th>"
+        "<th>macro F1</th><th>fit (s)</th><th>predict (s)</th><th>peak memory (MiB)</th>"
+        "<th>parameters</th></tr></thead>"
         "<tbody>"
     )
     for row in board:
@@ -436,7 +447,7 @@ def write_report(results_dir, output_dir=None):
             "figure beside ours, with the difference (ours minus reported).</p>"
         )
         html.append(
-            "<table class='sortable'><thead><tr><th>experiment</th><th>configuration"
+            "<table class='sortable'><thead><tr><th>experiment</th><th class='text'>configuration"
             "</th><th>figure</th><th>reported</th><th>ours</th><th>difference</th>"
             "</tr></thead><tbody>"
         )
@@ -583,12 +594,13 @@ def _markdown(title, run, results, board, reproduction, mcnemar):
         "",
         "## Leaderboard",
         "",
-        "| entry | model | status | accuracy | macro F1 | fit (s) | peak MiB | parameters |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| entry | model | data | status | accuracy | macro F1 | fit (s) | peak MiB | parameters |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in board:
         lines.append(
-            f"| {row['id']} | {row['model']} | {row['status']} | {cell(row['accuracy'])}"
+            f"| {row['id']} | {row['model']} | {row['dataset']} | {row['status']}"
+            f" | {cell(row['accuracy'])}"
             f" | {cell(row['f1'])} | {cell(row['fit_seconds'], 1)} |"
             f" {cell(row['peak_memory_mib'], 0)} | {cell(row['n_parameters'])} |"
         )

@@ -18,6 +18,7 @@ A suite file::
     cv = 3
     reported = { test_accuracy = 0.987 }      # optional: a published figure to compare with
     reported_note = "PCA(50) + RBF SVC, 60k/10k"  # what the figure's source says
+    reported_finding = "rbf beats linear"   # or a finding in words, set beside our figures
 
 Kinds: ``classifier`` (fit on the training split, evaluate on the test split), ``clustering``
 (scores of the training clustering), ``pca`` (explained variance) and ``sweep`` (train and test
@@ -75,6 +76,7 @@ _ENTRY_KEYS = {
     "sweep",
     "reported",
     "reported_note",
+    "reported_finding",
     "description",
     "time_limit",
     "random_state",
@@ -105,6 +107,7 @@ class Entry:
     sweep: dict | None = None
     reported: dict = field(default_factory=dict)
     reported_note: str = ""
+    reported_finding: str = ""
     description: str = ""
     time_limit: float = 1800.0
     random_state: int = 0
