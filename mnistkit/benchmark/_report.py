@@ -468,14 +468,14 @@ def write_report(results_dir, output_dir=None):
         html.append(
             "<h2>Are the differences real? McNemar's test</h2><p class='muted'>Between "
             "the best classifiers evaluated on the same test set; p &lt; 0.05 means the "
-            "two error rates differ.</p><table><thead><tr><th>model A</th><th>model B"
+            "two error rates differ.</p><table><thead><tr><th>model A</th><th class='text'>model B"
             "</th><th>accuracy A</th><th>accuracy B</th><th>only A right</th>"
             "<th>only B right</th><th>p-value</th><th>significant</th></tr></thead>"
             "<tbody>"
         )
         for first, second, accuracy_a, accuracy_b, test in mcnemar:
             html.append(
-                f"<tr><td>{escape(first)}</td><td>{escape(second)}</td>"
+                f"<tr><td>{escape(first)}</td><td class='text'>{escape(second)}</td>"
                 + _cell(accuracy_a)
                 + _cell(accuracy_b)
                 + _cell(test.only_a_correct)
