@@ -239,10 +239,18 @@ reported = {{ test_accuracy = 0.88 }}
     assert "- **xray** (data missing): Image folder" in summary_md
 
 
+def _default_sigint():
+    # A shell's background job (`cmd &`, as CI runners may start the tests) inherits SIGINT
+    # ignored, and Python then never raises KeyboardInterrupt: give the CLI the default, as a
+    # terminal would, so that the test sees what Ctrl-C does.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_cli(args, **kwargs):
     return subprocess.Popen(
         [sys.executable, "-m", "mnistkit", *args],
         start_new_session=True,
+        preexec_fn=_default_sigint,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
