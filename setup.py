@@ -55,6 +55,7 @@ setup(
             "sphinx>=7.2",
             "numpydoc>=1.7",
             "sphinx-gallery>=0.16",
+            "dask[distributed]>=2024.1",  # the Dask-backed search example runs at build time
         ],
         "dask": ["dask[distributed]>=2024.1"],
         "lint": ["ruff>=0.6"],
