@@ -89,8 +89,12 @@ def _with_entries_not_run(run, results):
         for entry in run.get("entry_specs", [])
         if entry["id"] not in have
     ]
+    return _in_suite_order(run, results + missing)
+
+
+def _in_suite_order(run, results):
     order = {entry_id: index for index, entry_id in enumerate(run.get("entries", []))}
-    return sorted(results + missing, key=lambda r: order.get(r["id"], len(order)))
+    return sorted(results, key=lambda result: order.get(result["id"], len(order)))
 
 
 def _status_class(status):
@@ -112,9 +116,7 @@ def load_results(results_dir):
     for path in sorted((results_dir / "entries").glob("[!.]*.json")):
         result = json.loads(path.read_text())
         results[result["id"]] = result
-    order = {entry_id: index for index, entry_id in enumerate(run.get("entries", []))}
-    ordered = sorted(results.values(), key=lambda r: order.get(r["id"], len(order)))
-    return run, ordered
+    return run, _in_suite_order(run, list(results.values()))
 
 
 def _ours(result, figure):
@@ -370,9 +372,12 @@ def _leaderboard(results):
     return sorted(rows, key=lambda row: -(row["accuracy"] if row["accuracy"] is not None else -1))
 
 
+def _text_cell(value):
+    """A cell of words (a finding), read left to right."""
+    return f"<td class='text'>{_number(value)}</td>"
+
+
 def _cell(value, digits=4):
-    if isinstance(value, str) and len(value) > 24:  # sentences (a finding) read left to right
-        return f"<td class='text'>{escape(value)}</td>"
     number = value if isinstance(value, int | float) and not isinstance(value, bool) else ""
     return f'<td data-value="{escape(str(number))}">{_number(value, digits)}</td>'
 
@@ -452,15 +457,16 @@ def write_report(results_dir, output_dir=None):
             "</tr></thead><tbody>"
         )
         for entry_id, note, figure, reported, ours, difference, status in reproduction:
+            cell = _text_cell if figure == "finding" else _cell
             shown = (
-                _cell(ours)
+                cell(ours)
                 if status == "ok"
                 else (f"<td class='{_status_class(status)}'>{escape(str(status))}</td>")
             )
             html.append(
                 f"<tr><td><a href='#{escape(entry_id)}'>{escape(entry_id)}</a></td>"
                 f"<td style='text-align:left'>{escape(note)}</td>"
-                f"<td>{escape(figure)}</td>" + _cell(reported) + shown + _cell(difference) + "</tr>"
+                f"<td>{escape(figure)}</td>" + cell(reported) + shown + _cell(difference) + "</tr>"
             )
         html.append("</tbody></table>")
 

@@ -290,12 +290,18 @@ train_size = 20000
 )
 
 
-@pytest.mark.slow
-def test_sigkill_then_resume_runs_every_entry_exactly_once(tmp_path):
+def _start_slowish_run(tmp_path):
+    """Start the CLI on SLOWISH; return (suite, results folder, process) once one entry is done."""
     suite = write_suite(tmp_path, SLOWISH)
     out = tmp_path / "out"
     process = _start_cli(["benchmark", "run", str(suite), "--out", str(out), "--no-progress"])
     _wait_for_results(out, 1)
+    return suite, out, process
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_runs_every_entry_exactly_once(tmp_path):
+    suite, out, process = _start_slowish_run(tmp_path)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     first = {p.stem for p in (out / "entries").glob("[!.]*.json")}
@@ -317,10 +323,7 @@ def test_sigkill_then_resume_runs_every_entry_exactly_once(tmp_path):
 
 @pytest.mark.slow
 def test_ctrl_c_stops_cleanly(tmp_path):
-    suite = write_suite(tmp_path, SLOWISH)
-    out = tmp_path / "out"
-    process = _start_cli(["benchmark", "run", str(suite), "--out", str(out), "--no-progress"])
-    _wait_for_results(out, 1)
+    _, out, process = _start_slowish_run(tmp_path)
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
