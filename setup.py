@@ -26,6 +26,8 @@ setup(
     packages=find_namespace_packages(include=["mnistkit", "mnistkit.*"]),
     package_data={
         "mnistkit.datasets": ["data/mnist/*", "descr/*.rst"],
+        "mnistkit.benchmark": ["suites/*.toml"],
+        "mnistkit.benchmark._report": ["templates/*"],
     },
     install_requires=[
         "numpy>=1.26",
@@ -37,6 +39,7 @@ setup(
         "umap-learn>=0.5.5",
         "numba>=0.59",
         "joblib>=1.4",
+        "jinja2>=3.1",
         "matplotlib>=3.8",
         "pandas>=2.0",
         "pillow>=10.0",

@@ -35,7 +35,7 @@ def _datasets_info(args):
 
 
 def _benchmark_run(args):
-    from .benchmark import find_suite, load_suite, run_suite
+    from .benchmark import find_suite, load_suite, run_suite, write_report
 
     suite = load_suite(find_suite(args.suite))
     out = args.out or f"results/{suite.name}"
@@ -47,21 +47,23 @@ def _benchmark_run(args):
         n_jobs=args.n_jobs,
         backend=args.backend,
         scheduler=args.scheduler,
-        resume=not args.no_resume,
+        force=args.force,
         only=only,
         progress=not args.no_progress,
+        echo=lambda line: print(f"  {line}", file=sys.stderr),
     )
-    for entry_id in summary.skipped:
-        if only is None or entry_id in only:
-            print(f"  {entry_id}: done earlier (skipped; --no-resume runs it again)")
-    for entry_id, status in summary.statuses.items():
-        error = summary.error(entry_id) if status != "ok" else None
-        print(f"  {entry_id}: {status}" + (f": {error}" if error else ""))
+    for name in summary.skipped:
+        print(f"  {name}: current (skipped; --force runs it again)")
+    for name, status in summary.statuses.items():
+        error = summary.error(name)
+        print(f"  {name}: {status}" + (f": {error}" if error else ""))
     print(
         f"{len(summary.ran)} run, {summary.n_failed} failed or timed out, "
-        f"{summary.n_data_missing} without their data; results in {out}. "
-        f"Next: mnistkit benchmark report {out}"
+        f"{summary.n_data_missing} without their data; results in {out}."
     )
+    if not args.no_report:
+        index = write_report(out)
+        print(f"Report: {index} (and {index.with_name('summary.md')})")
     return 1 if summary.n_failed or summary.n_data_missing else 0
 
 
@@ -74,19 +76,11 @@ def _benchmark_report(args):
 
 
 def _benchmark_list(args):
-    from .benchmark import load_suite
-    from .benchmark._suite import suite_folders
+    from .benchmark import list_suites, load_suite
 
-    seen = set()
-    for folder in suite_folders():
-        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
-            if path.stem in seen:
-                continue
-            seen.add(path.stem)
-            suite = load_suite(path)
-            print(f"{suite.name:<16} {len(suite.entries):>3} entries  {suite.description}")
-    if not seen:
-        print("No suites found; pass the path of a suite file to 'benchmark run'.")
+    for path in list_suites().values():
+        suite = load_suite(path)
+        print(f"{suite.name:<16} {len(suite.entries):>3} entries  {suite.description}")
     return 0
 
 
@@ -135,8 +129,10 @@ def build_parser():
     run = benchmark_commands.add_parser(
         "run",
         help="run a suite (results are kept; re-running resumes)",
-        description="Run the entries of a suite. Each finished entry is written atomically; "
-        "running again into the same folder skips what is done. Ctrl-C stops cleanly.",
+        description="Run the entries of a suite, then write the report. Each finished run is "
+        "written atomically; running again into the same folder skips what is done and still "
+        "matches the suite (an entry whose suite settings or data changed runs again, and the "
+        "command says why). Ctrl-C stops cleanly.",
     )
     run.add_argument("suite", help="suite name (quick, reproduce, classic-sweep) or .toml path")
     run.add_argument("--out", help="results folder (default: results/SUITE)")
@@ -149,7 +145,12 @@ def build_parser():
     )
     run.add_argument("--scheduler", help="Dask scheduler address (with --backend dask)")
     run.add_argument("--entries", help="comma-separated entry ids to run (default: all)")
-    run.add_argument("--no-resume", action="store_true", help="run entries done earlier again")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="run every entry again, also those whose results match the suite",
+    )
+    run.add_argument("--no-report", action="store_true", help="do not write the report at the end")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.set_defaults(handler=_benchmark_run)
     report = benchmark_commands.add_parser(

@@ -1,17 +1,32 @@
-"""Benchmark suites: run (dataset, model) entries, keep every result, write a report."""
+"""Benchmark suites: run (data set, model) entries, keep every result, write a report.
 
-from ._report import load_results, write_report
-from ._runner import RunSummary, completed_entries, run_suite
-from ._suite import Entry, Suite, find_suite, load_suite
+Entry kinds (``classifier``, ``clustering``, ``pca``, ``sweep``) are objects registered in
+:mod:`mnistkit.benchmark._kinds`; each owns its suite keys, its run, its figures and pictures.
+"""
+
+from ._fields import SuiteError
+from ._kinds import EntryKind, Fact, get_kind, kind_names, register_kind
+from ._records import CorruptRecordError, Entry, Result
+from ._report import write_report
+from ._runner import RunSummary, plan_runs, run_suite
+from ._suite import Suite, find_suite, list_suites, load_suite
 
 __all__ = [
+    "CorruptRecordError",
     "Entry",
+    "EntryKind",
+    "Fact",
+    "Result",
     "RunSummary",
     "Suite",
-    "completed_entries",
+    "SuiteError",
     "find_suite",
-    "load_results",
+    "get_kind",
+    "kind_names",
+    "list_suites",
     "load_suite",
+    "plan_runs",
+    "register_kind",
     "run_suite",
     "write_report",
 ]

@@ -1,9 +1,13 @@
 """Running a suite: entries through joblib (local cores or a Dask cluster), each one isolated.
 
-Each entry runs in a child process (``python -m mnistkit.benchmark._entry``): its peak memory
-is its own, its time limit is enforced by killing it, and a crash cannot take the run down.
-The child writes its result atomically; the runner records a timeout or a crash itself. So a
-results folder only ever holds whole results, one per entry id, and ``resume`` skips them.
+Each run of an entry (one per repeat) happens in a child process
+(``python -m mnistkit.benchmark._entry``): its peak memory is its own, its time limit is enforced
+by killing it, and a crash cannot take the run down. The child writes its result atomically; the
+runner records a timeout or a crash itself. So a results folder only ever holds whole records.
+
+Resuming is by fingerprint, not by id: a finished run is skipped only while its record is
+readable, succeeded, and matches the suite entry and the data as they are now. Otherwise it runs
+again, and the runner says why (``cnn: suite changed (params), running again``).
 """
 
 import json
@@ -12,110 +16,176 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from joblib import Parallel, delayed, parallel_config
 
-from ._entry import DATA_MISSING, environment, write_json_atomically
-from ._suite import load_suite
+from ..utils._files import atomic_write, remove_abandoned_temporaries
+from ._data import DataIdentities
+from ._entry import environment
+from ._records import (
+    DATA_MISSING,
+    FAILED,
+    OK,
+    TIMEOUT,
+    CorruptRecordError,
+    Entry,
+    Result,
+    predictions_path,
+    record_path,
+)
+from ._suite import list_suites, load_suite
 
-__all__ = ["RunSummary", "completed_entries", "run_suite"]
+__all__ = ["RunSummary", "plan_runs", "run_suite"]
+
+
+@dataclass
+class Task:
+    """One run to do: repeat ``repeat`` of ``entry``, and why it runs."""
+
+    entry: Entry
+    repeat: int
+    reason: str
+
+    @property
+    def name(self):
+        """``cnn``, or ``cnn#2`` for the third repeat of an entry with repeats."""
+        return self.entry.id if self.entry.repeats == 1 else f"{self.entry.id}#{self.repeat}"
 
 
 @dataclass
 class RunSummary:
-    """What :func:`run_suite` did."""
+    """What :func:`run_suite` did: which runs it ran and why, which it skipped, how they ended."""
 
     results_dir: Path
     ran: list
     skipped: list
     statuses: dict
+    reasons: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
 
     @property
     def n_failed(self):
-        """Entries that failed or timed out."""
-        return sum(status not in ("ok", DATA_MISSING) for status in self.statuses.values())
+        """Runs that failed or timed out."""
+        return sum(status not in (OK, DATA_MISSING) for status in self.statuses.values())
 
     @property
     def n_data_missing(self):
-        """Entries whose data set is not on this machine."""
+        """Runs whose data set is not on this machine."""
         return sum(status == DATA_MISSING for status in self.statuses.values())
 
-    def error(self, entry_id):
-        """The recorded error of an entry that did not succeed (``None`` if it did)."""
-        try:
-            path = Path(self.results_dir, "entries", f"{entry_id}.json")
-            return json.loads(path.read_text()).get("error")
-        except (OSError, json.JSONDecodeError):
-            return None
+    def error(self, name):
+        """The recorded error of a run that did not succeed (``None`` if it did)."""
+        return self.errors.get(name)
 
 
-def completed_entries(results_dir):
-    """Ids of the entries with a successful result in ``results_dir``."""
-    done = set()
-    for path in Path(results_dir, "entries").glob("[!.]*.json"):
-        try:
-            if json.loads(path.read_text()).get("status") == "ok":
-                done.add(path.stem)
-        except (OSError, json.JSONDecodeError):
-            continue  # unreadable: run again
-    return done
+def _move_aside(path):
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    os.replace(path, target)
+    return target
 
 
-def _record_failure(results_dir, entry, status, message, seconds):
-    write_json_atomically(
-        Path(results_dir, "entries", f"{entry['id']}.json"),
-        {
-            "id": entry["id"],
-            "entry": entry,
-            "status": status,
-            "error": message,
-            "seconds": seconds,
-            "random_state": entry["random_state"],
-        },
-    )
-    return status
-
-
-def run_isolated(entry, results_dir):
-    """Run one entry in a child process under its time limit; return its status."""
-    results_dir = Path(results_dir)
-    (results_dir / "entries").mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", suffix=".json", delete=False, dir=results_dir / "entries", prefix=".spec."
-    ) as spec:
-        json.dump(entry, spec)
-    start = time.perf_counter()
-    command = [sys.executable, "-m", "mnistkit.benchmark._entry", spec.name, str(results_dir)]
+def _why_run(entry, repeat, results_dir, identities, force):
+    """Why repeat ``repeat`` of ``entry`` must run (``None``: its record is current)."""
+    path = record_path(results_dir, entry.id, repeat)
+    if force:
+        return "--force"
+    if not path.exists():
+        return "new"
     try:
-        process = subprocess.run(
-            command, capture_output=True, text=True, timeout=entry["time_limit"]
-        )
+        record = Result.read(path)
+    except CorruptRecordError as exc:
+        moved = _move_aside(path)
+        return f"its record was corrupt ({exc}; moved to {moved.name})"
+    if record.status != OK:
+        return f"the last run ended '{record.status}'"
+    fingerprint = record.fingerprint or {}
+    if fingerprint.get("entry") != entry.config_fingerprint(repeat):
+        keys = entry.changed_keys(record.entry)
+        if record.seed != entry.seed(repeat):
+            keys.append("random_state")
+        return f"suite changed ({', '.join(keys) or 'entry'})"
+    identity = identities(entry)
+    if identity is not None and fingerprint.get("data") != identity:
+        return "data changed"
+    return None
+
+
+def plan_runs(suite, results_dir, *, only=None, force=False, identities=None):
+    """The runs a suite needs in ``results_dir``: (tasks to run, names of runs that are current).
+
+    Corrupt records found on the way are moved aside (``NAME.corrupt-TIMESTAMP``).
+    """
+    identities = identities or DataIdentities()
+    entries = suite.entries
+    if only:
+        unknown = set(only) - {entry.id for entry in entries}
+        if unknown:
+            raise ValueError(f"Suite {suite.name!r} has no entries {sorted(unknown)}.")
+        entries = [entry for entry in entries if entry.id in only]
+    todo, current = [], []
+    for entry in entries:
+        for repeat in range(entry.repeats):
+            reason = _why_run(entry, repeat, results_dir, identities, force)
+            task = Task(entry, repeat, reason or "")
+            (todo if reason else current).append(task)
+    return todo, [task.name for task in current]
+
+
+def _record_failure(task, results_dir, status, message, seconds, attempt):
+    entry, repeat = task.entry, task.repeat
+    predictions_path(results_dir, entry.id, repeat).unlink(missing_ok=True)
+    Result(
+        id=entry.id,
+        repeat=repeat,
+        seed=entry.seed(repeat),
+        status=status,
+        entry=entry.to_dict(),
+        attempt=attempt,
+        fingerprint={"entry": entry.config_fingerprint(repeat), "data": None},
+        seconds=seconds,
+        error=message,
+    ).write(results_dir)
+    return status, message
+
+
+def run_isolated(task, results_dir):
+    """Run one task in a child process under its time limit; return (status, error)."""
+    entry, attempt = task.entry, uuid.uuid4().hex
+    payload = {
+        "entry": entry.to_dict(),
+        "repeat": task.repeat,
+        "results_dir": str(results_dir),
+        "attempt": attempt,
+    }
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".json", prefix="mnistkit-task-", delete=False
+    ) as spec:
+        json.dump(payload, spec)
+    start = time.perf_counter()
+    command = [sys.executable, "-m", "mnistkit.benchmark._entry", spec.name]
+    try:
+        process = subprocess.run(command, capture_output=True, text=True, timeout=entry.time_limit)
     except subprocess.TimeoutExpired:
+        message = f"exceeded its time limit of {entry.time_limit:.0f} s and was stopped"
         return _record_failure(
-            results_dir,
-            entry,
-            "timeout",
-            f"exceeded its time limit of {entry['time_limit']:.0f} s and was stopped",
-            time.perf_counter() - start,
+            task, results_dir, TIMEOUT, message, time.perf_counter() - start, attempt
         )
     finally:
         Path(spec.name).unlink(missing_ok=True)
-    result_path = results_dir / "entries" / f"{entry['id']}.json"
-    if process.returncode != 0 or not result_path.exists():
-        recorded = result_path.exists() and json.loads(result_path.read_text()).get("status")
-        if recorded == "failed":
-            return "failed"
-        tail = (process.stderr or "").strip().splitlines()[-5:]
-        return _record_failure(
-            results_dir,
-            entry,
-            "failed",
-            f"the entry's process exited with code {process.returncode}: " + " | ".join(tail),
-            time.perf_counter() - start,
-        )
-    return json.loads(result_path.read_text())["status"]
+    try:
+        record = Result.read(record_path(results_dir, entry.id, task.repeat))
+    except (CorruptRecordError, FileNotFoundError):
+        record = None
+    if record is not None and record.attempt == attempt:
+        return record.status, record.error
+    tail = (process.stderr or "").strip().splitlines()[-5:]
+    message = f"the entry's process exited with code {process.returncode}: " + " | ".join(tail)
+    return _record_failure(task, results_dir, FAILED, message, time.perf_counter() - start, attempt)
 
 
 def _progress(total, enabled):
@@ -123,10 +193,37 @@ def _progress(total, enabled):
 
     return tqdm(
         total=total,
-        unit="entry",
+        unit="run",
         disable=not enabled,
         dynamic_ncols=True,
         bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]",
+    )
+
+
+def _is_shipped(suite):
+    shipped = list_suites().get(suite.name)
+    return bool(suite.path and shipped and Path(suite.path).resolve() == shipped.resolve())
+
+
+def write_run_file(suite, results_dir, identities):
+    """``run.json``: the whole suite as run (every entry, also those not run now), its data
+    identities and the environment; the report lists every entry from it."""
+    atomic_write(
+        Path(results_dir, "run.json"),
+        json.dumps(
+            {
+                "suite": suite.name,
+                "description": suite.description,
+                "suite_path": str(suite.path) if suite.path else None,
+                # A shipped suite is found again by name on another machine (a committed
+                # results folder), where the absolute path does not exist.
+                "suite_shipped": _is_shipped(suite),
+                "entries": [entry.to_dict() for entry in suite.entries],
+                "data_identities": {entry.id: identities(entry) for entry in suite.entries},
+                "environment": environment(),
+            },
+            indent=1,
+        ),
     )
 
 
@@ -137,31 +234,34 @@ def run_suite(
     n_jobs=1,
     backend=None,
     scheduler=None,
-    resume=True,
+    force=False,
     only=None,
     progress=True,
+    echo=None,
 ):
-    """Run the entries of a suite, writing one result per entry into ``results_dir``.
+    """Run the entries of a suite, writing one result per entry and repeat into ``results_dir``.
 
     Parameters
     ----------
     suite : Suite or path-like
         A suite, or the path of its TOML file.
     results_dir : path-like
-        Where results go (``entries/<id>.json``, predictions, ``run.json``).
+        Where results go (``entries/<id>/repeat-<i>.json``, predictions, ``run.json``).
     n_jobs : int, default=1
-        Entries run at once (joblib).
+        Runs at once (joblib).
     backend : {None, "loky", "threading", "dask"}, default=None
-        joblib backend. ``"dask"`` sends entries to a Dask cluster (``scheduler``); its workers
+        joblib backend. ``"dask"`` sends runs to a Dask cluster (``scheduler``); its workers
         must see ``results_dir`` (a shared file system) and have mnistkit installed.
     scheduler : str, default=None
         Address of the Dask scheduler (``tcp://host:8786``); ``None`` starts a local cluster.
-    resume : bool, default=True
-        Skip entries that already have a successful result in ``results_dir``.
+    force : bool, default=False
+        Run everything again, also the runs whose records are current.
     only : list of str, default=None
         Run only these entry ids.
     progress : bool, default=True
-        Show a progress bar (entry, elapsed time, ETA) on stderr.
+        Show a progress bar (run, elapsed time, ETA) on stderr.
+    echo : callable, default=None
+        Called with one line for each run that runs again and why (the CLI prints them).
 
     Returns
     -------
@@ -171,30 +271,14 @@ def run_suite(
         suite = load_suite(suite)
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
-    all_entries = entries = [entry.to_dict() for entry in suite.entries]
-    if only:
-        unknown = set(only) - {entry["id"] for entry in entries}
-        if unknown:
-            raise ValueError(f"Suite {suite.name!r} has no entries {sorted(unknown)}.")
-        entries = [entry for entry in entries if entry["id"] in only]
-    for stale in Path(results_dir, "entries").glob(".*"):
-        stale.unlink(missing_ok=True)  # temporaries of a run that was killed
-    done = completed_entries(results_dir) if resume else set()
-    todo = [entry for entry in entries if entry["id"] not in done]
-    write_json_atomically(
-        results_dir / "run.json",
-        {
-            "suite": suite.name,
-            "description": suite.description,
-            "suite_path": str(suite.path) if suite.path else None,
-            # The whole suite, not just the entries run now (--entries runs a part of it):
-            # the report lists every entry, those without a result as "not run".
-            "entries": [entry["id"] for entry in all_entries],
-            "entry_specs": all_entries,
-            "environment": environment(),
-        },
-    )
-    statuses = {}
+    remove_abandoned_temporaries(results_dir, recursive=True)
+    identities = DataIdentities()
+    todo, current = plan_runs(suite, results_dir, only=only, force=force, identities=identities)
+    write_run_file(suite, results_dir, identities)
+    for task in todo:
+        if echo is not None and task.reason != "new":
+            echo(f"{task.name}: {task.reason}, running again")
+    statuses, errors = {}, {}
     client = None
     if backend == "dask":
         from dask.distributed import Client
@@ -209,17 +293,26 @@ def run_suite(
             parallel_config(backend=backend or "loky", n_jobs=n_jobs),
             _progress(len(todo), progress) as bar,
         ):
-            tasks = (delayed(_run_and_name)(entry, str(results_dir)) for entry in todo)
-            for entry_id, status in Parallel(return_as="generator_unordered")(tasks):
-                statuses[entry_id] = status
-                bar.set_postfix_str(f"{entry_id}: {status}")
+            jobs = (delayed(_run_and_name)(task, str(results_dir)) for task in todo)
+            for name, (status, error) in Parallel(return_as="generator_unordered")(jobs):
+                statuses[name] = status
+                if status != OK:
+                    errors[name] = error
+                bar.set_postfix_str(f"{name}: {status}")
                 bar.update()
     finally:
         if client is not None:
             client.close()
-    return RunSummary(results_dir, [entry["id"] for entry in todo], sorted(done), statuses)
+    return RunSummary(
+        results_dir,
+        [task.name for task in todo],
+        current,
+        statuses,
+        {task.name: task.reason for task in todo},
+        errors,
+    )
 
 
-def _run_and_name(entry, results_dir):
+def _run_and_name(task, results_dir):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    return entry["id"], run_isolated(entry, results_dir)
+    return task.name, run_isolated(task, results_dir)

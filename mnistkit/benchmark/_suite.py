@@ -1,11 +1,11 @@
-"""Benchmark suites: TOML files listing (dataset, model, evaluation) entries.
+"""Benchmark suites: TOML files listing (data set, model, evaluation) entries.
 
 A suite file::
 
     name = "quick"
     description = "A handful of models on MNIST"
 
-    [defaults]            # merged into every entry
+    [defaults]            # merged into every entry (keys another kind has are skipped)
     dataset = "mnist"
     split = "train/test"
     time_limit = 900
@@ -14,110 +14,41 @@ A suite file::
     id = "pca-svc-rbf"
     model = "pca-svc-rbf"                     # a name from mnistkit.baselines.list_baselines()
     params = { svc__C = 10 }                  # overrides, as make_baseline takes them
-    grid = { svc__C = [1, 10] }               # optional: GridSearchCV on the training split
-    cv = 3
-    reported = { test_accuracy = 0.987 }      # optional: a published figure to compare with
+    grid = { svc__C = [1, 10] }               # classifier: GridSearchCV on the training part
+    repeats = 3                               # seeds random_state, +1, +2: mean and spread
+    reported = { test_accuracy = 0.987 }      # a published figure to compare with
     reported_note = "PCA(50) + RBF SVC, 60k/10k"  # what the figure's source says
-    reported_finding = "rbf beats linear"   # or a finding in words, set beside our figures
+    reported_finding = "rbf beats linear"     # or a finding in words, set beside our figures
 
-Kinds: ``classifier`` (fit on the training split, evaluate on the test split), ``clustering``
-(scores of the training clustering), ``pca`` (explained variance) and ``sweep`` (train and test
-accuracy for each value of one parameter, ``sweep = { param = "...", values = [...] }``).
+Every key has a declared type (:class:`Entry` holds the keys all kinds share, each kind's options
+dataclass its own): a wrong type, an unknown key, an unknown kind or model, or an id that is not a
+safe file name is refused at load time, naming the file, the entry, the key and what is allowed.
 Splits: ``train/test`` (60k/10k), ``lab`` (as train/test, with networks validating on the last
 10k of the 60k) and ``train/validation`` (first 50k / last 10k). ``classes = [0, 1]`` keeps only
-those digits; ``train_size``/``test_size`` keep the first n samples.
+those labels; ``train_size``/``test_size`` keep the first n samples.
+
+The suites shipped with mnistkit are package data, found by name from any folder.
 """
 
 import difflib
-import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
+from importlib import resources
 from pathlib import Path
+
+from ..utils._files import check_file_name
+from ._fields import SuiteError, convert_fields, field_names, unknown_keys_message
+from ._kinds import get_kind, kind_names
+from ._records import Entry
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["Entry", "Suite", "find_suite", "load_suite"]
+__all__ = ["Suite", "SuiteError", "find_suite", "list_suites", "load_suite"]
 
-KINDS = ("classifier", "clustering", "pca", "sweep")
-SPLITS = ("train/test", "lab", "train/validation")
-DATASETS = ("mnist", "fashion-mnist", "folder")
-REPORTED_KEYS = (
-    "test_accuracy",
-    "validation_accuracy",
-    "train_accuracy",
-    "test_loss",
-    "f1",
-    "n_parameters",
-    "homogeneity",
-    "adjusted_rand",
-    "silhouette",
-    "cluster_accuracy",
-    "explained_variance",
-    "best_value",
-    "hog_seconds",
-)
-_ENTRY_KEYS = {
-    "id",
-    "model",
-    "params",
-    "dataset",
-    "path",
-    "split",
-    "train_size",
-    "test_size",
-    "image_size",
-    "color_mode",
-    "grid",
-    "cv",
-    "kind",
-    "sweep",
-    "reported",
-    "reported_note",
-    "reported_finding",
-    "description",
-    "time_limit",
-    "random_state",
-    "pos_label",
-    "n_components",
-    "classes",
-}
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-@dataclass
-class Entry:
-    """One (dataset, model, evaluation) entry of a suite; see the module docstring."""
-
-    id: str
-    model: str = ""
-    params: dict = field(default_factory=dict)
-    dataset: str = "mnist"
-    path: str | None = None
-    split: str = "train/test"
-    train_size: int | None = None
-    test_size: int | None = None
-    image_size: list | None = None
-    color_mode: str = "grayscale"
-    grid: dict | None = None
-    cv: int = 3
-    kind: str = "classifier"
-    sweep: dict | None = None
-    reported: dict = field(default_factory=dict)
-    reported_note: str = ""
-    reported_finding: str = ""
-    description: str = ""
-    time_limit: float = 1800.0
-    random_state: int = 0
-    pos_label: object = None
-    n_components: int | None = None
-    classes: list | None = None
-
-    def to_dict(self):
-        """The entry as a plain dict (what a result records)."""
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+_SUITE_KEYS = {"name", "description", "defaults", "entries"}
 
 
 @dataclass
@@ -130,43 +61,43 @@ class Suite:
     path: Path | None = None
 
 
-def _fail(path, message):
-    raise ValueError(f"{path}: {message}")
+def _all_option_keys():
+    return {name for kind in kind_names() for name in field_names(get_kind(kind).options)}
 
 
-def _check_entry(raw, path, index):
-    where = f"entry {index + 1}" + (f" ({raw['id']!r})" if "id" in raw else "")
-    unknown = set(raw) - _ENTRY_KEYS
+def _check_entry(raw, defaults, where):
+    """Turn one ``[[entries]]`` table (with the suite's defaults) into a validated Entry."""
+    common = set(field_names(Entry))
+    unknown = set(raw) - common - _all_option_keys()
     if unknown:
-        hints = {key: difflib.get_close_matches(key, _ENTRY_KEYS, n=1) for key in sorted(unknown)}
-        described = ", ".join(
-            f"{key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
-            for key, hint in hints.items()
+        raise SuiteError(unknown_keys_message(unknown, common | _all_option_keys(), where))
+    kind_name = raw.get("kind", defaults.get("kind", "classifier"))
+    if not isinstance(kind_name, str):
+        raise SuiteError(f"{where}: 'kind' must be a string; got {kind_name!r}.")
+    try:
+        kind = get_kind(kind_name)
+    except SuiteError as exc:
+        raise SuiteError(f"{where}: {exc}.") from None
+    own = set(field_names(kind.options))
+    foreign = set(raw) - common - own
+    if foreign:
+        raise SuiteError(
+            f"{where}: {', '.join(map(repr, sorted(foreign)))} do not apply to kind "
+            f"{kind_name!r}; its own keys are {', '.join(map(repr, sorted(own))) or 'none'}."
         )
-        _fail(path, f"{where} has unknown keys {described}.")
-    if "id" not in raw or not isinstance(raw["id"], str) or not _ID.match(raw["id"]):
-        _fail(path, f"{where} needs an 'id' of letters, digits, '.', '_' or '-'.")
-    entry = Entry(**raw)
-    if entry.kind not in KINDS:
-        _fail(path, f"{where}: kind must be one of {KINDS}; got {entry.kind!r}.")
-    if entry.dataset not in DATASETS:
-        _fail(path, f"{where}: dataset must be one of {DATASETS}; got {entry.dataset!r}.")
+    # Defaults fill what the entry leaves out, where the key means something for this kind.
+    merged = {**{k: v for k, v in defaults.items() if k in common | own}, **raw}
+    entry = Entry(
+        **convert_fields(Entry, merged, where, required=("id",)),
+        options=kind.options(**convert_fields(kind.options, merged, where, required=kind.required)),
+    )
     if entry.dataset == "folder" and not entry.path:
-        _fail(path, f"{where}: dataset 'folder' needs a 'path' (with train/ and test/ inside).")
-    if entry.split not in SPLITS:
-        _fail(path, f"{where}: split must be one of {SPLITS}; got {entry.split!r}.")
-    if entry.kind != "pca" and not entry.model:
-        _fail(path, f"{where} needs a 'model' (a name from mnistkit.baselines.list_baselines()).")
-    if entry.kind == "sweep" and (
-        not isinstance(entry.sweep, dict) or set(entry.sweep) != {"param", "values"}
-    ):
-        _fail(path, f"{where}: kind 'sweep' needs sweep = {{ param = '...', values = [...] }}.")
-    unknown_reported = set(entry.reported) - set(REPORTED_KEYS)
-    if unknown_reported:
-        _fail(
-            path,
-            f"{where}: reported has unknown figures {sorted(unknown_reported)}; "
-            f"known: {', '.join(REPORTED_KEYS)}.",
+        raise SuiteError(
+            f"{where}: dataset 'folder' needs a 'path' (with train/ and test/ inside)."
+        )
+    if kind.needs_model and not entry.model:
+        raise SuiteError(
+            f"{where} needs a 'model' (a name from mnistkit.baselines.list_baselines())."
         )
     if entry.model:
         from ..baselines import list_baselines
@@ -174,8 +105,23 @@ def _check_entry(raw, path, index):
         if entry.model not in list_baselines():
             close = difflib.get_close_matches(entry.model, list_baselines(), n=2)
             hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-            _fail(path, f"{where}: unknown model {entry.model!r}.{hint}")
+            raise SuiteError(f"{where}: unknown model {entry.model!r}.{hint}")
+    unknown_figures = set(entry.reported) - set(kind.reported_figures)
+    if unknown_figures:
+        raise SuiteError(
+            f"{where}: reported has figures {sorted(unknown_figures)} that kind {kind_name!r} "
+            f"does not measure; it measures {', '.join(kind.reported_figures)}."
+        )
+    kind.validate(entry, where)
     return entry
+
+
+def _table(raw, key, path, kind=dict):
+    value = raw.get(key, kind())
+    if not isinstance(value, kind):
+        word = "a table" if kind is dict else "an array of tables ([[entries]])"
+        raise SuiteError(f"{path}: {key!r} must be {word}; got {value!r}.")
+    return value
 
 
 def load_suite(path):
@@ -192,54 +138,80 @@ def load_suite(path):
 
     Raises
     ------
-    ValueError
-        Naming the file, the entry and the problem: unknown keys (with the closest valid one),
-        unknown models, duplicate ids, malformed TOML.
+    SuiteError
+        A ``ValueError`` naming the file, the entry and the problem: malformed TOML, unknown keys
+        (with the closest valid one), values of the wrong type, unknown kinds or models, ids or
+        suite names that are not safe file names, duplicate ids.
     """
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        _fail(path, f"not valid TOML: {exc}")
-    defaults = raw.get("defaults", {})
+        raise SuiteError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(raw) - _SUITE_KEYS
+    if unknown:
+        raise SuiteError(unknown_keys_message(unknown, _SUITE_KEYS, f"{path}: the suite"))
+    name = raw.get("name", path.stem)
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise SuiteError(f"{path}: 'description' must be a string; got {description!r}.")
+    try:
+        check_file_name(name, "suite name")
+    except ValueError as exc:
+        raise SuiteError(f"{path}: {exc}") from None
+    defaults = _table(raw, "defaults", path)
+    unknown = set(defaults) - set(field_names(Entry)) - _all_option_keys()
+    if unknown:
+        raise SuiteError(
+            unknown_keys_message(
+                unknown, set(field_names(Entry)) | _all_option_keys(), f"{path}: [defaults]"
+            )
+        )
     entries = []
-    for index, item in enumerate(raw.get("entries", [])):
-        entries.append(_check_entry({**defaults, **item}, path, index))
+    for index, item in enumerate(_table(raw, "entries", path, list)):
+        if not isinstance(item, dict):
+            raise SuiteError(f"{path}: entry {index + 1} must be a table ([[entries]]).")
+        label = f" ({item['id']!r})" if isinstance(item.get("id"), str) else ""
+        entries.append(_check_entry(item, defaults, f"{path}: entry {index + 1}{label}"))
     if not entries:
-        _fail(path, "the suite has no [[entries]].")
+        raise SuiteError(f"{path}: the suite has no [[entries]].")
     ids = [entry.id for entry in entries]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        _fail(path, f"entry ids must be unique; repeated: {duplicates}.")
-    return Suite(raw.get("name", path.stem), raw.get("description", ""), entries, path)
+        raise SuiteError(f"{path}: entry ids must be unique; repeated: {duplicates}.")
+    return Suite(name, description, entries, path)
 
 
-def suite_folders():
-    """Folders searched for suites by name: ./benchmarks/suites, then the source checkout's."""
-    folders = [Path.cwd() / "benchmarks" / "suites"]
-    checkout = Path(__file__).resolve().parents[2] / "benchmarks" / "suites"
-    if checkout not in folders:
-        folders.append(checkout)
-    return folders
+def _shipped():
+    """The folder of the suites that ship with mnistkit (package data)."""
+    return resources.files("mnistkit.benchmark") / "suites"
+
+
+def list_suites():
+    """The names of the suites shipped with mnistkit, with their paths."""
+    folder = _shipped()
+    return {
+        item.name[: -len(".toml")]: Path(str(item))
+        for item in sorted(folder.iterdir(), key=lambda item: item.name)
+        if item.name.endswith(".toml")
+    }
 
 
 def find_suite(name_or_path):
-    """Return the path of a suite given by file path or by name (``quick``, ``reproduce``)."""
+    """The path of a suite given by file path or by the name of a shipped suite (``quick``)."""
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml" or candidate.exists():
         if not candidate.is_file():
             raise FileNotFoundError(f"Suite file {candidate} does not exist.")
         return candidate
-    searched = []
-    for folder in suite_folders():
-        path = folder / f"{name_or_path}.toml"
-        if path.is_file():
-            return path
-        searched.append(str(folder))
-    available = sorted(
-        {p.stem for folder in suite_folders() if folder.is_dir() for p in folder.glob("*.toml")}
-    )
+    shipped = list_suites()
+    if name_or_path in shipped:
+        return shipped[name_or_path]
     raise FileNotFoundError(
-        f"No suite named {name_or_path!r} in {', '.join(searched)}. Available: "
-        f"{', '.join(available) or 'none'}; or pass the path of a .toml file."
+        f"No suite named {name_or_path!r}. The suites shipped with mnistkit: "
+        f"{', '.join(shipped) or 'none'}; or pass the path of a .toml file."
     )
+
+
+# Entry's own fields are the common suite keys; keep the public name list in one place.
+ENTRY_KEYS = tuple(field.name for field in fields(Entry) if field.name != "options")

@@ -12,13 +12,13 @@ here; it is small and fully tested.
 import gzip
 import hashlib
 import os
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
 from ..exceptions import ChecksumError, IDXFormatError
+from ..utils._files import atomic_write
 
 __all__ = ["read_idx", "write_idx"]
 
@@ -206,22 +206,4 @@ def write_idx(path, array, *, compress=None):
         compress = path.suffix == ".gz"
     header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
     payload = np.ascontiguousarray(array, dtype=_TYPE_CODES[code]).tobytes()
-    atomic_write_bytes(path, header + payload, compress=compress)
-
-
-def atomic_write_bytes(path, data, *, compress=False):
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as raw:
-            if compress:
-                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as stream:
-                    stream.write(data)
-            else:
-                raw.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write(path, header + payload, compress=compress)

@@ -1,0 +1,114 @@
+"""The arrays of an entry (its data set, split, classes and sizes) and their identity.
+
+The identity is a hash of the arrays themselves, so two results are compared only when they were
+tested on the same samples with the same labels, whatever their suite entries say.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["EntryData", "array_digest", "load_entry_data"]
+
+
+def array_digest(*arrays):
+    """16 hex digits of SHA-256 over the dtype, shape and bytes of each array, in order."""
+    sha = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        sha.update(f"{array.dtype.str}{array.shape}".encode())
+        sha.update(memoryview(array).cast("B") if array.size else b"")
+    return sha.hexdigest()[:16]
+
+
+@dataclass
+class EntryData:
+    """Training and test arrays of an entry, the test images (for pictures) and class names."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    test_images: np.ndarray
+    target_names: list
+
+    def train_identity(self):
+        """Hash of the training images and labels."""
+        return array_digest(self.X_train, self.y_train)
+
+    def test_identity(self):
+        """Hash of the test images and labels: results with equal ones can be paired."""
+        return array_digest(self.X_test, self.y_test)
+
+    def identity(self):
+        """Hash of everything the entry trains and tests on."""
+        return f"{self.train_identity()}-{self.test_identity()}"
+
+
+def load_entry_data(entry):
+    """Load the arrays an :class:`~mnistkit.benchmark.Entry` trains and tests on.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        When the data set is not on this machine (the message says where to put it).
+    """
+    from ..datasets import load_fashion_mnist, load_image_folder, load_mnist
+
+    if entry.dataset == "folder":
+        root = Path(entry.path).expanduser()
+        options = dict(
+            image_size=tuple(entry.image_size or (128, 128)), color_mode=entry.color_mode
+        )
+        train = load_image_folder(root / "train", **options)
+        test = load_image_folder(root / "test", **options)
+        if list(train.target_names) != list(test.target_names):
+            raise ValueError(
+                f"{root}: train/ has classes {list(train.target_names)} but test/ has "
+                f"{list(test.target_names)}."
+            )
+        names = train.target_names
+        X_train, y_train = train.images, names[train.target]
+        X_test, y_test, images = test.images, names[test.target], test.images
+    else:
+        loader = load_mnist if entry.dataset == "mnist" else load_fashion_mnist
+        train, test = loader(subset="train"), loader(subset="test")
+        names = train.target_names
+        X_train, y_train = train.data, train.target
+        X_test, y_test, images = test.data, test.target, test.images
+        if entry.split == "train/validation":
+            # Train on the first 50k, evaluate on the last 10k of the training set.
+            X_test, y_test, images = X_train[50_000:], y_train[50_000:], train.images[50_000:]
+            X_train, y_train = X_train[:50_000], y_train[:50_000]
+    if entry.classes:
+        keep_train, keep_test = np.isin(y_train, entry.classes), np.isin(y_test, entry.classes)
+        X_train, y_train = X_train[keep_train], y_train[keep_train]
+        X_test, y_test, images = X_test[keep_test], y_test[keep_test], images[keep_test]
+    if entry.train_size:
+        X_train, y_train = X_train[: entry.train_size], y_train[: entry.train_size]
+    if entry.test_size:
+        size = entry.test_size
+        X_test, y_test, images = X_test[:size], y_test[:size], images[:size]
+    return EntryData(X_train, y_train, X_test, y_test, images, [str(name) for name in names])
+
+
+class DataIdentities:
+    """Data identities by data spec: each distinct data set, split and size is loaded and hashed
+    once, and only its hash is kept (a suite's arrays are not held while its entries run)."""
+
+    def __init__(self):
+        self._known = {}
+
+    def __call__(self, entry):
+        """The entry's data identity, or ``None`` when its data set cannot be loaded here."""
+        from ..exceptions import DatasetNotFoundError
+
+        key = entry.data_spec()
+        if key not in self._known:
+            try:
+                self._known[key] = load_entry_data(entry).identity()
+            except (DatasetNotFoundError, OSError, ValueError):
+                self._known[key] = None
+        return self._known[key]

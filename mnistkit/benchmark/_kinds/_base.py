@@ -1,0 +1,193 @@
+"""The :class:`EntryKind` base class, the registry of kinds, and helpers kinds share."""
+
+import dataclasses
+from dataclasses import dataclass
+from typing import ClassVar
+
+from .._fields import SuiteError
+
+__all__ = [
+    "EntryKind",
+    "Fact",
+    "ReportedFigure",
+    "build_model",
+    "get_kind",
+    "kind_names",
+    "register_kind",
+]
+
+_KINDS = {}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One figure of a result as a reader sees it: ``accuracy 0.9912``."""
+
+    label: str
+    value: object
+    digits: int = 4
+
+
+@dataclass(frozen=True)
+class ReportedFigure:
+    """A published figure a kind can be compared on: what it means, and how close is close.
+
+    ``tolerance`` is the largest difference still called reproduced when it falls outside our
+    seed spread and interval (``None``: no verdict, e.g. times on other machines).
+    """
+
+    description: str
+    tolerance: float | None
+
+
+@dataclass
+class NoOptions:
+    """A kind without keys of its own."""
+
+
+class EntryKind:
+    """What one kind of benchmark entry is: its keys, its run, its figures and its pictures.
+
+    Subclasses set the class attributes, implement :meth:`run`, and register themselves with
+    :func:`register_kind`. The runner and the report only call these methods; they never look
+    at which kind an entry is.
+
+    Attributes
+    ----------
+    name : str
+        The ``kind`` value in a suite.
+    options : dataclass type
+        The kind's own suite keys, declared with :func:`~mnistkit.benchmark._fields.suite_field`.
+    required : tuple of str
+        Keys of ``options`` that an entry must set.
+    needs_model : bool
+        Whether an entry needs a ``model`` from :func:`~mnistkit.baselines.list_baselines`.
+    reported_figures : dict of str to ReportedFigure
+        The published figures an entry of this kind can be compared on (``reported`` keys).
+    score_label : str
+        What :meth:`score` is, for the leaderboard.
+    """
+
+    name: ClassVar[str]
+    options: ClassVar[type] = NoOptions
+    required: ClassVar[tuple] = ()
+    needs_model: ClassVar[bool] = True
+    reported_figures: ClassVar[dict] = {}
+    score_label: ClassVar[str] = "accuracy"
+
+    def validate(self, entry, where):
+        """Checks across keys, after each key's own type check; raise SuiteError."""
+
+    def run(self, entry, data, result, predictions_file):
+        """Fit and measure ``entry`` on ``data``, filling ``result`` (its metrics and details).
+
+        ``predictions_file`` is where a kind that predicts test labels saves them
+        (``y_true``, ``y_pred``) for the report's paired tests and pictures.
+        """
+        raise NotImplementedError
+
+    def value(self, result, figure):
+        """Our value of a reported figure (``None`` when this result has none)."""
+        return result.metrics.get(figure)
+
+    def score(self, result):
+        """The number the leaderboard ranks on (``None``: not ranked)."""
+        return None
+
+    def facts(self, result):
+        """The figures of one result shown on its card, as :class:`Fact` objects."""
+        return []
+
+    def finding(self, result):
+        """Our result in words, set beside a published finding (``None``: no words)."""
+        score = self.score(result)
+        return None if score is None else f"{self.score_label} {score:.4f}"
+
+    def figures(self, result, context):
+        """Pictures of one result: a list of ``(caption, slug, matplotlib Figure)``.
+
+        ``context`` gives the saved predictions (``context.predictions(result)``) and the test
+        images (``context.test_images(entry)``).
+        """
+        return []
+
+
+def register_kind(cls):
+    """Class decorator: make a kind available to suites under ``cls.name``."""
+    if not dataclasses.is_dataclass(cls.options):
+        raise TypeError(f"{cls.__name__}.options must be a dataclass of suite keys")
+    _KINDS[cls.name] = cls()
+    return cls
+
+
+def kind_names():
+    """The names of the registered kinds."""
+    return sorted(_KINDS)
+
+
+def get_kind(name):
+    """The registered :class:`EntryKind` called ``name``."""
+    try:
+        return _KINDS[name]
+    except (KeyError, TypeError):
+        raise SuiteError(
+            f"unknown entry kind {name!r}; the kinds are {', '.join(kind_names())}"
+        ) from None
+
+
+def build_model(entry, seed):
+    """The entry's named baseline with its overrides, seeded with ``seed``.
+
+    Every ``random_state`` of the pipeline that the overrides leave alone gets ``seed`` (the
+    baselines fix theirs to 0, so seed 0 is the baseline as named and repeats really differ).
+    With split ``lab``, networks validate on the last 10k of the 60k training images, as the lab
+    did.
+    """
+    from ...baselines import make_baseline
+
+    model = make_baseline(entry.model, **entry.params)
+    model.set_params(
+        **{
+            key: seed
+            for key, value in model.get_params(deep=True).items()
+            if key.rsplit("__", 1)[-1] == "random_state"
+            and key not in entry.params
+            and (value is None or isinstance(value, int))
+        }
+    )
+    final_name, final = model.steps[-1]
+    if entry.split == "lab" and final.get_params().get("validation_fraction", 0) is None:
+        model.set_params(**{f"{final_name}__validation_fraction": 1 / 6})
+    return model
+
+
+def jsonable_params(estimator):
+    """An estimator's parameters as JSON values (other objects as their ``repr``)."""
+    params = {}
+    for key, value in estimator.get_params(deep=True).items():
+        if hasattr(value, "get_params"):
+            continue  # nested estimators appear through their own key__param entries
+        params[key] = (
+            value if isinstance(value, bool | int | float | str | type(None)) else repr(value)
+        )
+    return params
+
+
+def save_predictions(path, y_true, y_pred):
+    """Save test labels and predictions (``.npz``) whole or not at all."""
+    import io
+
+    import numpy as np
+
+    from ...utils._files import atomic_write
+
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, y_true=np.asarray(y_true), y_pred=np.asarray(y_pred))
+    atomic_write(path, buffer.getvalue())
+
+
+def new_figure(figsize=(6, 4)):
+    """A matplotlib Figure outside pyplot (the report is written headless, in any thread)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained")

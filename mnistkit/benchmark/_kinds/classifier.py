@@ -1,0 +1,179 @@
+"""Kind ``classifier``: fit on the training part (optionally grid-searched), evaluate on the test
+part, and keep the test predictions for paired tests and pictures."""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._fields import at_least, suite_field, table_of
+from ._base import (
+    EntryKind,
+    Fact,
+    ReportedFigure,
+    build_model,
+    jsonable_params,
+    register_kind,
+    save_predictions,
+)
+
+
+def _grid(value):
+    return table_of((list,), "arrays of values")(value) or (
+        None if all(value.values()) else "must give each parameter at least one value"
+    )
+
+
+@dataclass
+class ClassifierOptions:
+    """Keys of a classifier entry."""
+
+    grid: dict | None = suite_field(
+        types=(dict,), doc="GridSearchCV over these parameters on the training part", check=_grid
+    )
+    cv: int = suite_field(
+        types=(int,), default=3, doc="folds of the grid search", check=at_least(2)
+    )
+    pos_label: str | int | None = suite_field(
+        types=(str, int), doc="the positive class of a binary task (its F1 is reported)"
+    )
+
+
+@register_kind
+class ClassifierKind(EntryKind):
+    """Supervised classification: accuracy, F1, confusion matrix, learning curves."""
+
+    name = "classifier"
+    options = ClassifierOptions
+    reported_figures = {
+        "test_accuracy": ReportedFigure("accuracy on the test part", 0.005),
+        "validation_accuracy": ReportedFigure("accuracy on the validation part, last epoch", 0.005),
+        "train_accuracy": ReportedFigure("accuracy on the training part, last epoch", 0.005),
+        "test_loss": ReportedFigure("log loss on the test part", 0.02),
+        "f1": ReportedFigure("F1 of the positive class (binary), else macro F1", 0.005),
+        "n_parameters": ReportedFigure("weights of the network", 0),
+        "hog_seconds": ReportedFigure("seconds of HOG for every train and test image", None),
+    }
+    score_label = "test accuracy"
+
+    def run(self, entry, data, result, predictions_file):
+        from ...metrics import evaluate_estimator
+
+        model = self._fit(entry, build_model(entry, result.seed), data, result)
+        labels = getattr(model, "classes_", None)
+        target_names = None
+        if (
+            labels is not None
+            and np.issubdtype(np.asarray(labels).dtype, np.integer)
+            and len(data.target_names) == len(labels)
+        ):
+            target_names = [data.target_names[int(label)] for label in labels]
+        evaluation = evaluate_estimator(
+            model,
+            data.X_test,
+            data.y_test,
+            target_names=target_names,
+            pos_label=entry.options.pos_label,
+        )
+        result.predict_seconds = evaluation.extras["predict_seconds"]
+        result.metrics = evaluation.to_dict()
+        result.details["params"] = jsonable_params(model)
+        final = model.steps[-1][1] if hasattr(model, "steps") else model
+        history = getattr(final, "history_", None)
+        if history:
+            result.details["history"] = history
+            result.metrics["train_accuracy"] = history["accuracy"][-1]
+            if "val_accuracy" in history:
+                result.metrics["validation_accuracy"] = history["val_accuracy"][-1]
+        if hasattr(final, "n_parameters_"):
+            result.metrics["n_parameters"] = final.n_parameters_
+            result.details["parameter_counts"] = final.parameter_counts_
+        steps = dict(getattr(model, "steps", []))
+        if "hogtransformer" in steps:
+            # What the lab reports timed: HOG features of every train and test image.
+            start = time.perf_counter()
+            steps["hogtransformer"].transform(data.X_train)
+            steps["hogtransformer"].transform(data.X_test)
+            result.metrics["hog_seconds"] = time.perf_counter() - start
+        save_predictions(predictions_file, data.y_test, evaluation.y_pred)
+
+    def _fit(self, entry, model, data, result):
+        from sklearn.model_selection import GridSearchCV
+
+        grid = entry.options.grid
+        if grid:
+            model = GridSearchCV(model, {k: list(v) for k, v in grid.items()}, cv=entry.options.cv)
+        start = time.perf_counter()
+        model.fit(data.X_train, data.y_train)
+        result.fit_seconds = time.perf_counter() - start
+        if not grid:
+            return model
+        result.details["best_params"] = {
+            k: v if isinstance(v, int | float | str) else repr(v)
+            for k, v in model.best_params_.items()
+        }
+        result.details["cv_results"] = {
+            "params": [repr(p) for p in model.cv_results_["params"]],
+            "mean_test_score": model.cv_results_["mean_test_score"].tolist(),
+        }
+        return model.best_estimator_
+
+    def value(self, result, figure):
+        metrics = result.metrics
+        if figure == "test_accuracy":
+            return metrics.get("accuracy")
+        if figure == "test_loss":
+            return metrics.get("log_loss")
+        if figure == "f1":
+            binary = metrics.get("binary")
+            return binary["f1"] if binary else metrics.get("f1_macro")
+        return metrics.get(figure)
+
+    def score(self, result):
+        return result.metrics.get("accuracy")
+
+    def facts(self, result):
+        metrics = result.metrics
+        facts = [
+            Fact("accuracy", metrics.get("accuracy")),
+            Fact("balanced accuracy", metrics.get("balanced_accuracy")),
+            Fact("macro F1", metrics.get("f1_macro")),
+            Fact("log loss", metrics.get("log_loss")),
+            Fact("training accuracy", metrics.get("train_accuracy")),
+            Fact("validation accuracy", metrics.get("validation_accuracy")),
+            Fact("parameters", metrics.get("n_parameters"), 0),
+            Fact("HOG seconds", metrics.get("hog_seconds"), 2),
+        ]
+        binary = metrics.get("binary")
+        if binary:
+            facts.append(Fact(f"F1 of {binary.get('pos_label')}", binary.get("f1")))
+        return [fact for fact in facts if fact.value is not None]
+
+    def figures(self, result, context):
+        from ...metrics import evaluate
+        from ...plotting import plot_confusion_matrix, plot_learning_curves, plot_misclassified
+
+        figures = []
+        predictions = context.predictions(result)
+        if predictions is not None:
+            metrics = result.metrics
+            evaluation = evaluate(
+                predictions[0],
+                predictions[1],
+                labels=np.asarray(metrics["labels"]),
+                target_names=metrics["target_names"],
+            )
+            ax = plot_confusion_matrix(evaluation, normalize=True)
+            figures.append(("Confusion matrix (row-normalised)", "confusion", ax.figure))
+            images = context.test_images(result)
+            if images is not None and len(evaluation.misclassified_indices):
+                ax = plot_misclassified(evaluation, images, n_images=20)
+                figures.append(
+                    ("Misclassified test images (true -> predicted)", "misclassified", ax.figure)
+                )
+        history = result.details.get("history") or {}
+        for metric in ("loss", "accuracy"):
+            if metric in history:
+                ax = plot_learning_curves(history, metric=metric)
+                figures.append((f"Learning curves: {metric}", metric, ax.figure))
+        return figures

@@ -1,0 +1,137 @@
+"""Kind ``sweep``: train and test accuracy for each value of one parameter (for clustering
+pipelines also homogeneity and ARI of the training clusters per value)."""
+
+import itertools
+import time
+from dataclasses import dataclass
+
+from .._fields import suite_field
+from ._base import EntryKind, ReportedFigure, build_model, new_figure, register_kind
+from .clustering import training_clusters
+
+
+def _sweep(value):
+    if set(value) != {"param", "values"} or not isinstance(value["param"], str):
+        return "must be { param = '...', values = [...] }"
+    if not isinstance(value["values"], list) or not value["values"]:
+        return "must list at least one value in 'values'"
+    return None
+
+
+@dataclass
+class SweepOptions:
+    """Keys of a sweep entry."""
+
+    sweep: dict | None = suite_field(
+        types=(dict,), doc="{ param = 'step__name', values = [...] }", check=_sweep
+    )
+
+
+def _short(param):
+    """'svc__C' -> 'C': the parameter as a reader names it."""
+    return param.rsplit("__", 1)[-1].replace("_", " ")
+
+
+@register_kind
+class SweepKind(EntryKind):
+    """One parameter over a list of values, each fitted from scratch."""
+
+    name = "sweep"
+    options = SweepOptions
+    required = ("sweep",)
+    reported_figures = {
+        "best_value": ReportedFigure("the value with the best test accuracy", 0),
+        "test_accuracy": ReportedFigure("the best test accuracy over the values", 0.005),
+    }
+    score_label = "best test accuracy"
+
+    def validate(self, entry, where):
+        from .._fields import SuiteError
+        from ._base import build_model as build
+
+        param = entry.options.sweep["param"]
+        if param not in build(entry, entry.random_state).get_params():
+            raise SuiteError(
+                f"{where}: the sweep's param {param!r} is not a parameter of model {entry.model!r}."
+            )
+
+    def run(self, entry, data, result, predictions_file):
+        from sklearn.base import clone
+        from sklearn.metrics import adjusted_rand_score, homogeneity_score
+
+        model = build_model(entry, result.seed)
+        param, values = entry.options.sweep["param"], entry.options.sweep["values"]
+        rows = []
+        start = time.perf_counter()
+        for value in values:
+            fitted = clone(model).set_params(**{param: value}).fit(data.X_train, data.y_train)
+            row = {
+                "value": value,
+                "train_accuracy": float(fitted.score(data.X_train, data.y_train)),
+                "test_accuracy": float(fitted.score(data.X_test, data.y_test)),
+            }
+            if hasattr(fitted[-1], "clusterer_"):  # a clustering sweep: the clusters' own scores
+                clusters = training_clusters(fitted, data.X_train)[1]
+                row["homogeneity"] = float(homogeneity_score(data.y_train, clusters))
+                row["adjusted_rand"] = float(adjusted_rand_score(data.y_train, clusters))
+            rows.append(row)
+        result.fit_seconds = time.perf_counter() - start
+        best = max(rows, key=lambda row: row["test_accuracy"])
+        result.metrics = {
+            "sweep": rows,
+            "param": param,
+            "best_value": best["value"],
+            "test_accuracy": best["test_accuracy"],
+        }
+
+    def score(self, result):
+        return result.metrics.get("test_accuracy")
+
+    def finding(self, result):
+        rows, param = result.metrics["sweep"], _short(result.metrics["param"])
+        best = max(rows, key=lambda row: row["test_accuracy"])
+        if "homogeneity" in rows[0]:
+            curve = [row["homogeneity"] for row in rows]
+            rises = all(b > a for a, b in itertools.pairwise(curve))
+            return (
+                f"training-set homogeneity by {param}: "
+                + ", ".join(f"{row['value']}: {row['homogeneity']:.3f}" for row in rows)
+                + f" ({'rises with every step' if rises else 'does not rise at every step'}); "
+                f"best test accuracy of the majority-named clusters "
+                f"{best['test_accuracy']:.4f} at {best['value']}"
+            )
+        return (
+            f"test accuracy by {param} (train minus test in brackets): "
+            + ", ".join(
+                f"{row['value']}: {row['test_accuracy']:.4f} "
+                f"({row['train_accuracy'] - row['test_accuracy']:+.3f})"
+                for row in rows
+            )
+            + f"; best {best['value']}"
+        )
+
+    def figures(self, result, context):
+        rows, param = result.metrics["sweep"], result.metrics["param"]
+        values = [row["value"] for row in rows]
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        figure = new_figure()
+        ax = figure.add_subplot()
+        # Categories (kernels) get points at evenly spaced ticks, without a line between them;
+        # numbers spanning orders of magnitude (C from 1e-4 to 1e5) get a logarithmic axis.
+        positions = values if numeric else list(range(len(values)))
+        style = {"marker": "o"} if numeric else {"marker": "o", "linestyle": "none"}
+        series = [("training accuracy", "train_accuracy"), ("test accuracy", "test_accuracy")]
+        if "homogeneity" in rows[0]:
+            series = [("homogeneity (training)", "homogeneity"), *series[1:]]
+        for label, key in series:
+            ax.plot(positions, [row[key] for row in rows], label=label, **style)
+        if not numeric:
+            ax.set_xticks(positions, [str(v) for v in values])
+        elif min(values) > 0 and max(values) / min(values) >= 100:
+            ax.set_xscale("log")
+        ax.set_xlabel(_short(param))
+        ax.set_ylabel("score")
+        ax.set_title(f"{result.id}: scores by {_short(param)}", fontsize=10)
+        ax.legend()
+        ax.grid(alpha=0.3)
+        return [(f"Scores by {_short(param)}", "sweep", figure)]

@@ -1,0 +1,278 @@
+"""The typed records of a benchmark: an :class:`Entry` of a suite, and the :class:`Result` of one
+run of it. JSON appears only where they cross a process or a disk boundary.
+
+A result carries the fingerprint of what produced it: a hash of the fully resolved entry (model,
+overrides, grid, data set, split, sizes, classes, seed) and a hash of the arrays it was trained and
+tested on. A result whose fingerprint no longer matches its suite entry is stale: the runner runs
+it again and the report marks it, never mixing it silently with current figures.
+"""
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..utils._files import atomic_write, check_file_name
+from ._fields import (
+    at_least,
+    non_negative,
+    one_of,
+    positive,
+    suite_field,
+    table_of,
+)
+
+__all__ = [
+    "DATA_MISSING",
+    "FAILED",
+    "OK",
+    "TIMEOUT",
+    "CorruptRecordError",
+    "Entry",
+    "Result",
+    "predictions_path",
+    "record_path",
+]
+
+#: Result statuses. ``data missing`` is not a failure of the model: the data set is not on this
+#: machine, and the result says where to put it.
+OK, FAILED, TIMEOUT, DATA_MISSING = "ok", "failed", "timeout", "data missing"
+SCHEMA_VERSION = 2
+
+DATASETS = ("mnist", "fashion-mnist", "folder")
+SPLITS = ("train/test", "lab", "train/validation")
+
+# Keys that describe an entry to a reader but do not change what a run produces.
+_PRESENTATION = ("description", "reported", "reported_note", "reported_finding", "time_limit")
+# Keys that decide which arrays an entry trains and tests on.
+_DATA_KEYS = (
+    "dataset",
+    "path",
+    "split",
+    "train_size",
+    "test_size",
+    "classes",
+    "image_size",
+    "color_mode",
+)
+
+
+def _image_size(value):
+    ok = len(value) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    return None if ok and min(value) > 0 else "must be two positive integers [height, width]"
+
+
+def _classes(value):
+    ok = value and all(isinstance(v, int | str) and not isinstance(v, bool) for v in value)
+    return None if ok else "must be a non-empty array of labels (integers or strings)"
+
+
+def _entry_id(value):
+    try:
+        check_file_name(value, "entry id")
+    except ValueError as exc:
+        return f"is not a safe file name ({str(exc).split(': ', 1)[1]})"
+    return None
+
+
+def canonical_json(value):
+    """JSON with sorted keys and no spaces: the same value always gives the same text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
+
+
+def digest(text):
+    """A short stable hash of a text (16 hex digits of SHA-256)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class Entry:
+    """One entry of a suite: a (data set, model, evaluation) to run, with the lab's figure.
+
+    The fields are the suite keys every entry kind shares; ``options`` holds the keys of the
+    entry's kind (``grid``/``cv``/``pos_label`` for classifiers, ``sweep`` for sweeps, ...).
+    """
+
+    id: str = suite_field(
+        types=(str,), doc="a name of letters, digits, '.', '_', '-'", check=_entry_id
+    )
+    kind: str = suite_field(types=(str,), default="classifier", doc="what the entry measures")
+    model: str = suite_field(types=(str,), default="", doc="a name from list_baselines()")
+    params: dict = suite_field(types=(dict,), factory=dict, doc="overrides for make_baseline")
+    dataset: str = suite_field(
+        types=(str,), default="mnist", doc="the data set", check=one_of(*DATASETS)
+    )
+    path: str | None = suite_field(types=(str,), doc="the image folder of dataset 'folder'")
+    split: str = suite_field(
+        types=(str,), default="train/test", doc="train and test parts", check=one_of(*SPLITS)
+    )
+    train_size: int | None = suite_field(
+        types=(int,), doc="keep the first n training samples", check=positive
+    )
+    test_size: int | None = suite_field(
+        types=(int,), doc="keep the first n test samples", check=positive
+    )
+    image_size: list | None = suite_field(
+        types=(list,), doc="[height, width] of folder images", check=_image_size
+    )
+    color_mode: str = suite_field(
+        types=(str,),
+        default="grayscale",
+        doc="folder images' colours",
+        check=one_of("grayscale", "rgb"),
+    )
+    classes: list | None = suite_field(types=(list,), doc="keep only these labels", check=_classes)
+    random_state: int = suite_field(
+        types=(int,), default=0, doc="the seed of the first repeat", check=non_negative
+    )
+    repeats: int = suite_field(
+        types=(int,), default=1, doc="runs with seeds random_state + i", check=at_least(1)
+    )
+    time_limit: float = suite_field(
+        types=(float,), default=1800.0, doc="seconds before a run is stopped", check=positive
+    )
+    description: str = suite_field(types=(str,), default="", doc="what the entry is, in words")
+    reported: dict = suite_field(
+        types=(dict,),
+        factory=dict,
+        doc="published figures to compare with",
+        check=table_of((int, float), "numbers"),
+    )
+    reported_note: str = suite_field(types=(str,), default="", doc="where the figures come from")
+    reported_finding: str = suite_field(
+        types=(str,), default="", doc="a published finding in words"
+    )
+    options: object = None
+
+    @property
+    def entry_kind(self):
+        """The :class:`~mnistkit.benchmark.EntryKind` object that runs and renders this entry."""
+        from ._kinds import get_kind
+
+        return get_kind(self.kind)
+
+    def to_dict(self):
+        """The entry as plain data: the common keys and the kind's own keys, side by side."""
+        common = {
+            field.name: getattr(self, field.name)
+            for field in dataclasses.fields(self)
+            if field.name != "options"
+        }
+        if self.options is not None:
+            common.update(dataclasses.asdict(self.options))
+        return common
+
+    @classmethod
+    def from_dict(cls, values):
+        """Rebuild an entry from :meth:`to_dict` output (trusted: no validation)."""
+        from ._kinds import get_kind
+
+        names = {field.name for field in dataclasses.fields(cls)} - {"options"}
+        kind = get_kind(values.get("kind", "classifier"))
+        option_names = {field.name for field in dataclasses.fields(kind.options)}
+        options = kind.options(**{k: v for k, v in values.items() if k in option_names})
+        return cls(**{k: v for k, v in values.items() if k in names}, options=options)
+
+    def seed(self, repeat):
+        """The seed of repeat ``repeat`` (0-based): ``random_state + repeat``."""
+        return self.random_state + repeat
+
+    def determining(self):
+        """The keys that decide what a run produces (not its description or figures)."""
+        values = self.to_dict()
+        for key in (*_PRESENTATION, "repeats", "random_state"):
+            values.pop(key, None)
+        return values
+
+    def data_spec(self):
+        """The keys that decide the arrays, as a hashable key for caching loaded data."""
+        return canonical_json({key: getattr(self, key) for key in _DATA_KEYS})
+
+    def config_fingerprint(self, repeat):
+        """Hash of everything in the entry that decides the result of repeat ``repeat``."""
+        return digest(canonical_json({**self.determining(), "seed": self.seed(repeat)}))
+
+    def changed_keys(self, recorded):
+        """The determining keys whose values differ from a recorded entry (a dict)."""
+        now = self.determining()
+        keys = set(now) | {k for k in recorded if k not in (*_PRESENTATION, "repeats")}
+        keys.discard("random_state")
+        return sorted(
+            key for key in keys if canonical_json(now.get(key)) != canonical_json(recorded.get(key))
+        )
+
+
+class CorruptRecordError(ValueError):
+    """A result file is unreadable: truncated, not JSON, or not a result of this version."""
+
+
+@dataclass
+class Result:
+    """The record of one run (one repeat) of an entry; ``metrics`` holds the kind's figures."""
+
+    id: str
+    repeat: int
+    seed: int
+    status: str
+    entry: dict
+    attempt: str = ""
+    fingerprint: dict | None = None
+    test_set: str | None = None
+    started: str | None = None
+    finished: str | None = None
+    seconds: float | None = None
+    load_seconds: float | None = None
+    fit_seconds: float | None = None
+    predict_seconds: float | None = None
+    peak_memory_mib: float | None = None
+    peak_growth_mib: float | None = None
+    n_train: int | None = None
+    n_test: int | None = None
+    metrics: dict = dataclasses.field(default_factory=dict)
+    details: dict = dataclasses.field(default_factory=dict)
+    environment: dict = dataclasses.field(default_factory=dict)
+    error: str | None = None
+    traceback: str | None = None
+    schema: int = SCHEMA_VERSION
+
+    @property
+    def ok(self):
+        """Whether the run succeeded."""
+        return self.status == OK
+
+    def to_json(self):
+        """The record as JSON text."""
+        return json.dumps(dataclasses.asdict(self), indent=1, default=repr)
+
+    def write(self, results_dir):
+        """Write the record atomically to its place in ``results_dir``; return the path."""
+        return atomic_write(record_path(results_dir, self.id, self.repeat), self.to_json())
+
+    @classmethod
+    def read(cls, path):
+        """Read a record, or raise :class:`CorruptRecordError` saying what is wrong with it."""
+        path = Path(path)
+        try:
+            values = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CorruptRecordError(f"{path} is not readable JSON ({exc})") from exc
+        if not isinstance(values, dict) or values.get("schema") != SCHEMA_VERSION:
+            raise CorruptRecordError(
+                f"{path} is not a result of this mnistkit version (schema {SCHEMA_VERSION})"
+            )
+        names = {field.name for field in dataclasses.fields(cls)}
+        try:
+            return cls(**{key: value for key, value in values.items() if key in names})
+        except TypeError as exc:
+            raise CorruptRecordError(f"{path} lacks fields of a result ({exc})") from exc
+
+
+def record_path(results_dir, entry_id, repeat):
+    """Where the result of one repeat of an entry is kept."""
+    return Path(results_dir, "entries", entry_id, f"repeat-{repeat}.json")
+
+
+def predictions_path(results_dir, entry_id, repeat):
+    """Where a classifier's test predictions are kept, beside its record."""
+    return Path(results_dir, "entries", entry_id, f"repeat-{repeat}.predictions.npz")

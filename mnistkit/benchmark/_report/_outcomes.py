@@ -1,0 +1,263 @@
+"""What a results folder says, as typed objects: one :class:`Outcome` per suite entry (its
+repeats' results, status, staleness and uncertainty), and the paired comparisons that are valid.
+"""
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ...utils._files import check_file_name
+from .._data import load_entry_data
+from .._records import OK, CorruptRecordError, Entry, Result, predictions_path, record_path
+from .._stats import bootstrap_macro_f1_interval, holm_adjust, wilson_interval
+from .._suite import list_suites, load_suite
+
+__all__ = ["Comparison", "Outcome", "ReportData", "load_report_data"]
+
+NOT_RUN, CORRUPT, PARTIAL = "not run", "corrupt", "partial"
+
+
+@dataclass
+class Spread:
+    """A figure over the seeds of an entry: mean, standard deviation, per-seed values, interval."""
+
+    values: list
+    interval: tuple | None = None
+
+    @property
+    def mean(self):
+        return float(np.mean(self.values))
+
+    @property
+    def std(self):
+        return float(np.std(self.values, ddof=1)) if len(self.values) > 1 else None
+
+
+@dataclass
+class Outcome:
+    """One suite entry in a results folder."""
+
+    entry: Entry
+    results: list
+    status: str
+    error: str | None = None
+    stale: list = field(default_factory=list)
+    score: Spread | None = None
+    f1: Spread | None = None
+
+    @property
+    def kind(self):
+        return self.entry.entry_kind
+
+    @property
+    def first(self):
+        """The first repeat's result (figures and pictures come from it)."""
+        return self.results[0] if self.results else None
+
+    @property
+    def ok(self):
+        return self.status == OK
+
+    def interval_of(self, figure):
+        """Our 95% interval of a reported figure, when the figure is the score that has one."""
+        if self.score is None or self.score.interval is None or not self.results:
+            return None
+        same = self.kind.value(self.first, figure) == self.kind.score(self.first)
+        return self.score.interval if same else None
+
+    def values(self, figure):
+        """Our per-seed values of a reported figure."""
+        values = [self.kind.value(result, figure) for result in self.results if result.ok]
+        return [value for value in values if isinstance(value, int | float)]
+
+
+@dataclass
+class Comparison:
+    """McNemar's test between two entries scored on the same test set."""
+
+    first: Outcome
+    second: Outcome
+    only_first: int
+    only_second: int
+    pvalue: float
+    adjusted: float = float("nan")
+
+
+@dataclass
+class ReportData:
+    """Everything the report shows, before formatting."""
+
+    run: dict
+    results_dir: Path
+    outcomes: list
+    test_sets: dict  # test-set identity -> outcomes scored on it (with predictions)
+    comparisons: list
+    suite_note: str | None = None
+    _data: dict = field(default_factory=dict)
+
+    def predictions(self, result):
+        """(y_true, y_pred) saved by a result, or ``None``."""
+        path = predictions_path(self.results_dir, result.id, result.repeat)
+        if not path.exists():
+            return None
+        with np.load(path, allow_pickle=False) as arrays:
+            return arrays["y_true"], arrays["y_pred"]
+
+    def test_images(self, result):
+        """The test images of a result's entry (``None`` when its data set is not here)."""
+        entry = Entry.from_dict(result.entry)
+        key = entry.data_spec()
+        if key not in self._data:
+            try:
+                self._data[key] = load_entry_data(entry).test_images
+            except Exception:  # the data set is not on this machine: no pictures of it
+                self._data[key] = None
+        images = self._data[key]
+        return images if images is not None and len(images) == result.n_test else None
+
+
+def _recorded_entries(run, run_path):
+    """The entries run.json recorded; their ids become file names, so they are checked again."""
+    entries = []
+    for values in run.get("entries", []):
+        try:
+            check_file_name(values.get("id"), "entry id")
+            entries.append(Entry.from_dict(values))
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ValueError(f"{run_path}: {exc}") from None
+    return entries
+
+
+def _suite_entries(run, run_path):
+    """The suite's entries as they are now: from its file if it is still there, else run.json."""
+    path = run.get("suite_path")
+    if not (path and Path(path).is_file()) and run.get("suite_shipped"):
+        path = list_suites().get(run.get("suite"))
+    if path and Path(path).is_file():
+        try:
+            return load_suite(path).entries, None
+        except ValueError as exc:
+            note = f"The suite file no longer loads ({exc}); entries as recorded in run.json."
+            return _recorded_entries(run, run_path), note
+    return _recorded_entries(run, run_path), None
+
+
+def _stale_reasons(entry, result, data_identity):
+    if not result.ok:
+        return []
+    fingerprint = result.fingerprint or {}
+    reasons = []
+    if fingerprint.get("entry") != entry.config_fingerprint(result.repeat):
+        keys = entry.changed_keys(result.entry)
+        if result.seed != entry.seed(result.repeat):
+            keys.append("random_state")
+        reasons.append(f"suite changed ({', '.join(keys) or 'entry'})")
+    if data_identity and fingerprint.get("data") != data_identity:
+        reasons.append("data changed")
+    return reasons
+
+
+def _outcome(entry, results_dir, data_identity, suite_name):
+    results, status, error, stale = [], None, None, []
+    for repeat in range(entry.repeats):
+        path = record_path(results_dir, entry.id, repeat)
+        if not path.exists():
+            continue
+        try:
+            result = Result.read(path)
+        except CorruptRecordError as exc:
+            status, error = (
+                status or CORRUPT,
+                f"{exc}; the next run moves it aside and runs it again",
+            )
+            continue
+        results.append(result)
+        if not result.ok and status is None:
+            status, error = result.status, result.error
+        for reason in _stale_reasons(entry, result, data_identity):
+            if reason not in stale:
+                stale.append(reason)
+    if status is None:
+        status = OK if len(results) == entry.repeats else (PARTIAL if results else NOT_RUN)
+        if status != OK:
+            error = (
+                f"{len(results)} of {entry.repeats} runs have results. Run the rest with "
+                f"'mnistkit benchmark run {suite_name} --out DIR --entries {entry.id}' "
+                "(DIR: this results folder)."
+            )
+    return Outcome(entry, results, status, error, stale)
+
+
+def _uncertainty(outcome, data):
+    """Mean, spread and 95% intervals of the outcome's score and macro F1."""
+    ok = [result for result in outcome.results if result.ok]
+    scores = [outcome.kind.score(result) for result in ok]
+    if not ok or any(score is None for score in scores):
+        return
+    predictions = [data.predictions(result) for result in ok]
+    if any(p is None for p in predictions):
+        outcome.score = Spread(scores)
+        return
+    y_true = predictions[0][0]
+    outcome.score = Spread(scores, wilson_interval(float(np.mean(scores)), len(y_true)))
+    f1s = [result.metrics.get("f1_macro") for result in ok]
+    if all(value is not None for value in f1s):
+        labels = ok[0].metrics["labels"]
+        interval = bootstrap_macro_f1_interval(y_true, [p[1] for p in predictions], labels)
+        outcome.f1 = Spread(f1s, interval)
+
+
+def _comparisons(data, top=4):
+    """McNemar between the best entries of each test set, Holm-adjusted over all pairs."""
+    from ...metrics import mcnemar_test
+
+    comparisons = []
+    for members in data.test_sets.values():
+        best = sorted(members, key=lambda outcome: -outcome.score.mean)[:top]
+        for first, second in itertools.combinations(best, 2):
+            y_true, first_pred = data.predictions(first.first)
+            second_pred = data.predictions(second.first)[1]
+            test = mcnemar_test(y_true, first_pred, second_pred)
+            comparisons.append(
+                Comparison(first, second, test.only_a_correct, test.only_b_correct, test.pvalue)
+            )
+    for comparison, adjusted in zip(
+        comparisons, holm_adjust([c.pvalue for c in comparisons]), strict=True
+    ):
+        comparison.adjusted = float(adjusted)
+    return comparisons
+
+
+def load_report_data(results_dir):
+    """Read a results folder: ``run.json``, every record, the suite as it is now."""
+    results_dir = Path(results_dir)
+    run_path = results_dir / "run.json"
+    if not run_path.exists():
+        raise FileNotFoundError(
+            f"{results_dir} holds no benchmark results (no run.json). Run "
+            f"'mnistkit benchmark run SUITE --out {results_dir}' first."
+        )
+    try:
+        run = json.loads(run_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{run_path} is unreadable ({exc}); run the suite again.") from None
+    entries, note = _suite_entries(run, run_path)
+    identities = run.get("data_identities", {})
+    suite_name = run.get("suite", "SUITE")
+    outcomes = [
+        _outcome(entry, results_dir, identities.get(entry.id), suite_name) for entry in entries
+    ]
+    data = ReportData(run, results_dir, outcomes, {}, [], note)
+    for outcome in outcomes:
+        _uncertainty(outcome, data)
+        if outcome.ok and not outcome.stale and outcome.f1 is not None:
+            data.test_sets.setdefault(outcome.first.test_set, []).append(outcome)
+    data.comparisons = _comparisons(
+        ReportData(
+            run, results_dir, outcomes, {k: v for k, v in data.test_sets.items() if len(v) > 1}, []
+        )
+    )
+    return data

@@ -1,0 +1,159 @@
+"""Files that are written whole or not at all, and names that are safe as file names.
+
+A reader (or a later run) must never find half a file under its final name: a killed process, a
+full disk or an exception half-way leaves either the old file or the new one. Each write goes to a
+temporary file in the same folder (so the rename cannot cross file systems), is flushed to disk,
+and is renamed over the final name with :func:`os.replace`, which is atomic on POSIX and Windows.
+
+Temporary names carry the host and the process id of their writer
+(``.NAME.HOST-PID.RANDOM.part``), so that a later run can delete the leftovers of a killed run
+without touching the temporaries of a run that is still writing (on this machine, or on another
+machine that shares the folder, as Dask workers do).
+"""
+
+import gzip
+import os
+import re
+import socket
+import tempfile
+from pathlib import Path
+
+__all__ = ["atomic_write", "check_file_name", "remove_abandoned_temporaries"]
+
+_HOST = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname()) or "host"
+_TEMPORARY = re.compile(r"^\..+\.(?P<host>[A-Za-z0-9_]+)-(?P<pid>\d+)\.[^.]+\.part$")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _fsync_folder(folder):
+    """Make a rename durable: flush the folder's entry list (a no-op where folders can't open)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - Windows cannot open folders
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:  # pragma: no cover - some file systems refuse fsync on folders
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def atomic_write(path, data, *, compress=False):
+    """Write ``data`` to ``path`` atomically: a temporary file, fsync, then :func:`os.replace`.
+
+    Parameters
+    ----------
+    path : path-like
+        The final file name; its folder is created if needed.
+    data : bytes or str
+        The contents (a ``str`` is written as UTF-8).
+    compress : bool, default=False
+        gzip the contents (with a fixed timestamp, so the same data gives the same bytes).
+
+    Returns
+    -------
+    path : pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from mnistkit.utils import atomic_write
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> atomic_write(folder / "result.json", '{"accuracy": 0.99}').read_text()
+    '{"accuracy": 0.99}'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{_HOST}-{os.getpid()}.", suffix=".part"
+    )
+    try:
+        with os.fdopen(handle, "wb") as raw:
+            if compress:
+                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as stream:
+                    stream.write(data)
+            else:
+                raw.write(data)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+    return path
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - another user's process: alive
+        return True
+    except OSError:  # pragma: no cover - e.g. Windows without the pid: treat as gone
+        return False
+    return True
+
+
+def remove_abandoned_temporaries(folder, *, recursive=False):
+    """Delete the temporaries that :func:`atomic_write` left behind in a killed process.
+
+    Only files named like this module's temporaries whose writer ran on this host and is no
+    longer alive are removed; any other file, and the temporaries of a live writer, stay.
+
+    Parameters
+    ----------
+    folder : path-like
+    recursive : bool, default=False
+        Look in sub-folders too.
+
+    Returns
+    -------
+    removed : list of pathlib.Path
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    removed = []
+    for path in folder.rglob(".*.part") if recursive else folder.glob(".*.part"):
+        match = _TEMPORARY.match(path.name)
+        if match is None or match["host"] != _HOST or _process_alive(int(match["pid"])):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def check_file_name(value, what):
+    """Return ``value`` if it is safe as one file-name component, else raise ``ValueError``.
+
+    Safe: letters, digits, ``.``, ``_`` and ``-``, starting with a letter or a digit, at most
+    100 characters. So no ``/``, no ``..``, no hidden names, nothing that leaves its folder.
+
+    Parameters
+    ----------
+    value : object
+        The name to check.
+    what : str
+        What the name is, for the message (``"entry id"``, ``"suite name"``).
+
+    Examples
+    --------
+    >>> from mnistkit.utils import check_file_name
+    >>> check_file_name("cnn-32.sgd", "entry id")
+    'cnn-32.sgd'
+    >>> check_file_name("../x", "entry id")
+    Traceback (most recent call last):
+    ...
+    ValueError: entry id '../x' cannot be used as a file name: ...
+    """
+    if not isinstance(value, str) or not _SAFE_NAME.match(value) or len(value) > 100:
+        raise ValueError(
+            f"{what} {value!r} cannot be used as a file name: use up to 100 letters, digits, "
+            "'.', '_' and '-', starting with a letter or a digit (no '/', no '..')."
+        )
+    return value

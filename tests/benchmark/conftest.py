@@ -1,0 +1,96 @@
+from pathlib import Path
+
+import pytest
+
+# Small suites on the bundled MNIST: each entry trains and tests in well under a second.
+TINY = """
+name = "tiny"
+description = "A tiny suite <script>alert('x')</script> for the tests"
+
+[defaults]
+dataset = "mnist"
+train_size = 3000
+test_size = 500
+time_limit = 300
+
+[[entries]]
+id = "nb"
+model = "pixels-gaussian-nb"
+reported = { test_accuracy = 0.55 }
+reported_note = "a <b>made-up</b> figure"
+
+[[entries]]
+id = "tree"
+model = "pixels-decision-tree"
+params = { decisiontreeclassifier__max_depth = 6 }
+grid = { decisiontreeclassifier__min_samples_leaf = [1, 5] }
+cv = 2
+
+[[entries]]
+id = "depth-sweep"
+kind = "sweep"
+model = "pixels-decision-tree"
+sweep = { param = "decisiontreeclassifier__max_depth", values = [2, 4] }
+reported_finding = "deeper is better"
+
+[[entries]]
+id = "clusters"
+kind = "clustering"
+model = "pca200-kmeans"
+params = { pca__n_components = 20 }
+reported = { homogeneity = 0.5 }
+
+[[entries]]
+id = "k-sweep"
+kind = "sweep"
+model = "pca200-kmeans"
+params = { pca__n_components = 20 }
+sweep = { param = "clusterclassifier__clusterer__n_clusters", values = [2, 10] }
+reported_note = "PCA(20) -> KMeans(K)"
+reported_finding = "homogeneity rises with K"
+
+[[entries]]
+id = "variance"
+kind = "pca"
+n_components = 50
+reported = { explained_variance = 0.8 }
+"""
+
+# Two naive Bayes entries: the quickest runs there are (about a second each with start-up).
+TWO = """
+name = "two"
+[defaults]
+train_size = 1000
+test_size = 200
+[[entries]]
+id = "nb"
+model = "pixels-gaussian-nb"
+[[entries]]
+id = "tree"
+model = "pixels-decision-tree"
+params = { decisiontreeclassifier__max_depth = 4 }
+"""
+
+
+def write_suite(folder, text=TINY, name="tiny.toml"):
+    path = Path(folder) / name
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def suite_file(tmp_path):
+    """Write a suite text into tmp_path and return its path."""
+    return lambda text=TINY, name="tiny.toml": write_suite(tmp_path, text, name)
+
+
+@pytest.fixture
+def tiny_suite(suite_file):
+    """The path of TINY: every kind, a grid search, a finding, a figure."""
+    return suite_file(TINY)
+
+
+@pytest.fixture
+def two_suite(suite_file):
+    """The path of TWO: two quick classifiers on the same 200 test images."""
+    return suite_file(TWO, "two.toml")

@@ -1,0 +1,261 @@
+"""The report: honest comparisons, uncertainty, stale marking, safe writing, escaping."""
+
+import json
+import shutil
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from scipy.stats import binomtest
+from sklearn.metrics import f1_score
+
+from mnistkit.benchmark import run_suite, write_report
+from mnistkit.benchmark._stats import (
+    _macro_f1,
+    bootstrap_macro_f1_interval,
+    holm_adjust,
+    wilson_interval,
+)
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.images, self.text = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _parse(html):
+    parser = _Collector()
+    parser.feed(html)
+    return parser
+
+
+@pytest.mark.slow
+def test_report_of_every_kind(tiny_suite, tmp_path):
+    out = tmp_path / "results"
+    run_suite(tiny_suite, out, progress=False)
+    index = write_report(out)
+    html = index.read_text()
+    parser = _parse(html)
+    assert parser.tags.count("table") >= 4  # leaderboard, reproduction, McNemar, environment
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert "&lt;b&gt;made-up&lt;/b&gt;" in html
+    assert "src='http" not in html and 'src="http' not in html  # works offline: no CDN
+    stems = sorted(name.rsplit("-", 1)[0] for name in parser.images)
+    assert stems == sorted(
+        f"figures/{name}"
+        for name in [
+            "nb-confusion",
+            "nb-misclassified",
+            "tree-confusion",
+            "tree-misclassified",
+            "depth-sweep-sweep",
+            "k-sweep-sweep",
+        ]
+    )
+    for source in parser.images:
+        assert (index.parent / source).stat().st_size > 1000
+    summary = (index.parent / "summary.md").read_text()
+    assert "| nb | pixels-gaussian-nb | mnist (train/test) | ok |" in summary
+    assert "training-set homogeneity by n clusters: 2: " in html
+    assert "(rises with every step)" in summary
+    assert (
+        "| k-sweep | PCA(20) -> KMeans(K) | finding | homogeneity rises with K | training-set homogeneity"
+        in summary
+    )
+    assert "test accuracy by max depth (train minus test in brackets)" in summary
+    # Each published figure has a verdict.
+    assert "| clusters |  | homogeneity | 0.5000 |" in summary
+
+
+def test_entries_on_different_test_sets_are_never_paired(suite_file, tmp_path):
+    text = """
+[defaults]
+train_size = 1000
+test_size = 200
+[[entries]]
+id = "nb"
+model = "pixels-gaussian-nb"
+[[entries]]
+id = "tree"
+model = "pixels-decision-tree"
+params = { decisiontreeclassifier__max_depth = 4 }
+[[entries]]
+id = "nb-01"
+model = "pixels-gaussian-nb"
+classes = [0, 1]
+[[entries]]
+id = "nb-more"
+model = "pixels-gaussian-nb"
+test_size = 300
+"""
+    out = tmp_path / "out"
+    run_suite(suite_file(text), out, progress=False)
+    html = write_report(out).read_text()
+    summary = (out / "report" / "summary.md").read_text()
+    rows = [
+        line
+        for line in summary.splitlines()
+        if line.startswith("| nb | tree |") or line.startswith("| tree | nb |")
+    ]
+    assert len(rows) == 1  # the one valid pair
+    mcnemar = summary.split("## McNemar")[1]
+    assert "nb-01 |" not in mcnemar.split("Not comparable")[0]
+    assert "nb-more |" not in mcnemar.split("Not comparable")[0]
+    assert "- nb-01: mnist, classes 0, 1 (train/test), 200 test samples (test set " in summary
+    assert "- nb-more: mnist (train/test), 300 test samples (test set " in summary
+    assert "Not comparable with any other entry" in html
+
+
+def test_repeats_show_mean_std_per_seed_values_and_intervals(suite_file, tmp_path):
+    text = """
+[[entries]]
+id = "forest"
+model = "pixels-random-forest"
+params = { randomforestclassifier__n_estimators = 5 }
+train_size = 1000
+test_size = 300
+repeats = 3
+reported = { test_accuracy = 0.80 }
+"""
+    out = tmp_path / "out"
+    run_suite(suite_file(text), out, progress=False)
+    write_report(out)
+    summary = (out / "report" / "summary.md").read_text()
+    html = (out / "report" / "index.html").read_text()
+    row = next(line for line in summary.splitlines() if line.startswith("| forest |"))
+    cells = [cell.strip() for cell in row.split("|")[1:-1]]
+    # score "mean ± std", its Wilson interval, F1 "mean ± std", its bootstrap interval, 3 seeds
+    assert " ± " in cells[4] and cells[5].startswith("[") and " ± " in cells[6]
+    assert cells[7].startswith("[") and cells[8] == "3"
+    low, high = map(float, cells[5].strip("[]").split(", "))
+    mean = float(cells[4].split(" ± ")[0])
+    assert low < mean < high
+    assert "test accuracy per seed: 0: " in html and ", 2: " in html
+    reproduction = next(
+        line for line in summary.splitlines() if "| test_accuracy | 0.8000 |" in line
+    )
+    assert " to " in reproduction  # the seed range beside the lab figure
+    assert any(word in reproduction for word in ("reproduced", "differs"))
+
+
+def test_a_changed_suite_marks_results_stale_until_they_run_again(suite_file, two_suite, tmp_path):
+    out = tmp_path / "out"
+    run_suite(two_suite, out, progress=False)
+    suite_file(two_suite.read_text().replace("max_depth = 4", "max_depth = 5"), "two.toml")
+    write_report(out)
+    summary = (out / "report" / "summary.md").read_text()
+    html = (out / "report" / "index.html").read_text()
+    assert (
+        "| tree | pixels-decision-tree | mnist (train/test) | stale: suite changed (params) |"
+        in summary
+    )
+    assert "- **tree** (stale): suite changed (params)" in summary
+    assert 'class="stale">stale</span> suite changed (params)' in html
+    assert "No two entries were scored on the same test samples." in summary  # stale: not paired
+    run_suite(two_suite, out, progress=False)
+    write_report(out)
+    assert "stale" not in (out / "report" / "summary.md").read_text()
+
+
+def test_a_report_write_that_fails_half_way_leaves_the_old_report(two_suite, tmp_path, monkeypatch):
+    from mnistkit.benchmark import _report
+
+    out = tmp_path / "out"
+    run_suite(two_suite, out, progress=False)
+    index = write_report(out)
+    before = {
+        path.name: path.read_bytes() for path in (out / "report").rglob("*") if path.is_file()
+    }
+    shown = _parse(index.read_text()).images
+    run_suite(two_suite, out, progress=False, force=True)  # new results: new pictures
+
+    calls = []
+    original = _report._save_figure
+
+    def fail_on_second(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return original(*args)
+
+    monkeypatch.setattr(_report, "_save_figure", fail_on_second)
+    with pytest.raises(OSError, match="No space left"):
+        write_report(out)
+    assert index.read_bytes() == before["index.html"]
+    assert (out / "report" / "summary.md").read_bytes() == before["summary.md"]
+    for source in shown:
+        assert (out / "report" / source).read_bytes() == before[source.split("/")[-1]]
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_report, "_save_figure", original)
+    monkeypatch.setattr(_report, "atomic_write", full_disk)
+    with pytest.raises(OSError):
+        write_report(out)
+    assert index.read_bytes() == before["index.html"]
+    assert not [p for p in (out / "report").rglob(".*") if p.is_file()]
+
+
+def test_report_refuses_ids_that_leave_the_folder(two_suite, tmp_path):
+    out = tmp_path / "out"
+    run_suite(two_suite, out, progress=False)
+    shutil.move(two_suite, tmp_path / "gone.toml")  # the report falls back to run.json
+    run = json.loads((out / "run.json").read_text())
+    run["entries"][0]["id"] = "../../../y"
+    (out / "run.json").write_text(json.dumps(run))
+    with pytest.raises(
+        ValueError, match=r"run.json: entry id '../../../y' cannot be used as a file name"
+    ):
+        write_report(out)
+
+
+def test_wilson_interval_matches_scipy():
+    for correct, n in [(9900, 10000), (5, 10), (0, 50), (50, 50), (624, 700)]:
+        expected = binomtest(correct, n).proportion_ci(confidence_level=0.95, method="wilson")
+        np.testing.assert_allclose(
+            wilson_interval(correct / n, n), (expected.low, expected.high), atol=1e-12
+        )
+
+
+def test_macro_f1_of_confusion_matrices_matches_scikit_learn(rng):
+    from sklearn.metrics import confusion_matrix
+
+    y_true = rng.integers(0, 5, 300)
+    y_pred = np.where(rng.random(300) < 0.7, y_true, rng.integers(0, 6, 300))
+    labels = np.arange(7)  # 5 and 6: a class never true, a class never seen at all
+    confusion = confusion_matrix(y_true, y_pred, labels=labels)
+    expected = f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
+    np.testing.assert_allclose(_macro_f1(confusion), expected)
+
+
+def test_bootstrap_interval_holds_the_estimate_and_narrows_with_more_samples(rng):
+    def interval(n):
+        y = rng.integers(0, 10, n)
+        p = np.where(rng.random(n) < 0.9, y, rng.integers(0, 10, n))
+        return f1_score(y, p, average="macro"), bootstrap_macro_f1_interval(y, [p], np.arange(10))
+
+    estimate, (low, high) = interval(2000)
+    assert low < estimate < high
+    _, (wide_low, wide_high) = interval(300)
+    assert wide_high - wide_low > 1.5 * (high - low)
+    # String labels and a label outside the list are handled as scikit-learn does.
+    y = np.array(["a", "b", "a", "b", "c"] * 40)
+    low, high = bootstrap_macro_f1_interval(y, [y], np.array(["a", "b"]))
+    assert low == high == 1.0
+
+
+def test_holm_adjustment_by_hand():
+    # p sorted 0.01, 0.03, 0.04 -> 3*0.01, max(0.03, 2*0.03), max(0.06, 1*0.04)
+    np.testing.assert_allclose(holm_adjust([0.04, 0.01, 0.03]), [0.06, 0.03, 0.06])
+    np.testing.assert_allclose(holm_adjust([0.5, 0.6]), [1.0, 1.0])
+    assert holm_adjust([]).shape == (0,)

@@ -1,0 +1,268 @@
+"""Suite files: declared keys and types, kinds as objects, safe names, shipped suites."""
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mnistkit.benchmark import (
+    EntryKind,
+    SuiteError,
+    find_suite,
+    get_kind,
+    kind_names,
+    list_suites,
+    load_suite,
+    register_kind,
+)
+from mnistkit.benchmark._fields import suite_field
+
+HEADER = '[defaults]\ntrain_size = 100\n[[entries]]\nid = "x"\nmodel = "pixels-knn"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("description = 5\n" + HEADER, r"'description' must be a string; got 5"),
+        (
+            HEADER + "params = 3\n",
+            r"entry 1 \('x'\): 'params' must be a table \(overrides for make_baseline\); got int 3",
+        ),
+        (HEADER + 'time_limit = "long"\n', r"'time_limit' must be a number .*got str 'long'"),
+        (HEADER + "repeats = 0\n", r"'repeats' must be at least 1; got 0"),
+        (HEADER + "repeats = true\n", r"'repeats' must be an integer .*got bool True"),
+        (HEADER + "train_size = -3\n", r"'train_size' must be positive; got -3"),
+        (
+            HEADER + 'split = "train"\n',
+            r"'split' must be one of 'train/test', 'lab', 'train/validation'; got 'train'",
+        ),
+        (
+            HEADER + 'reported = { test_accuracy = "high" }\n',
+            r"'reported' must map names to numbers; 'test_accuracy' does not",
+        ),
+        (
+            HEADER + "reported = { homogeneity = 0.5 }\n",
+            r"reported has figures \['homogeneity'\] that kind 'classifier' does not measure",
+        ),
+        (HEADER + "grid = { knn__k = 3 }\n", r"'grid' must map names to arrays of values"),
+        (HEADER + 'modle = "pixels-knn"\n', r"unknown keys 'modle' \(did you mean 'model'\?\)"),
+        (
+            HEADER + 'kind = "regression"\n',
+            r"unknown entry kind 'regression'; the kinds are classifier, clustering, pca, sweep",
+        ),
+        (
+            HEADER + "n_components = 5\n",
+            r"'n_components' do not apply to kind 'classifier'; its own keys are 'cv', 'grid', 'pos_label'",
+        ),
+        (
+            HEADER.replace("pixels-knn", "pixels-knm"),
+            r"unknown model 'pixels-knm'. Did you mean 'pixels-knn'",
+        ),
+        (
+            '[defaults]\ncvv = 3\n[[entries]]\nid = "x"\nmodel = "pixels-knn"\n',
+            r"\[defaults\] has unknown keys 'cvv' \(did you mean 'cv'\?\)",
+        ),
+        ('[[entries]]\nid = "s"\nkind = "sweep"\nmodel = "pixels-knn"\n', r"needs 'sweep'"),
+        (
+            '[[entries]]\nid = "s"\nkind = "sweep"\nmodel = "pixels-knn"\nsweep = { param = "kneighborsclassifier__k", values = [1] }\n',
+            r"the sweep's param 'kneighborsclassifier__k' is not a parameter of model 'pixels-knn'",
+        ),
+        (
+            '[[entries]]\nid = "p"\nkind = "pca"\nn_components = 1000\n',
+            r"'n_components' must be at most 784",
+        ),
+        ("entries = 3\n", r"'entries' must be an array of tables"),
+        (
+            HEADER + HEADER.split("[[entries]]")[1].join(["[[entries]]", ""]),
+            r"entry ids must be unique; repeated: \['x'\]",
+        ),
+        ("[[entries]\n", r"not valid TOML"),
+        ('name = "q"\n', r"the suite has no \[\[entries\]\]"),
+    ],
+)
+def test_bad_suites_are_refused_at_load_naming_the_key(suite_file, text, message):
+    with pytest.raises(SuiteError, match=message) as error:
+        load_suite(suite_file(text, "bad.toml"))
+    assert "bad.toml" in str(error.value)
+
+
+@pytest.mark.parametrize("entry_id", ["../../../y", "a/b", ".hidden", "..", "", "x" * 101])
+def test_entry_ids_must_be_safe_file_names(suite_file, entry_id):
+    text = f'[[entries]]\nid = "{entry_id}"\nmodel = "pixels-knn"\n'
+    with pytest.raises(SuiteError, match=r"'id' is not a safe file name .*no '/', no '\.\.'"):
+        load_suite(suite_file(text, "bad.toml"))
+
+
+@pytest.mark.parametrize("name", ["../../x", "a/b", "..", ".x"])
+def test_suite_names_must_be_safe_file_names(suite_file, name):
+    text = f'name = "{name}"\n[[entries]]\nid = "x"\nmodel = "pixels-knn"\n'
+    with pytest.raises(SuiteError, match=r"suite name .* cannot be used as a file name"):
+        load_suite(suite_file(text, "bad.toml"))
+
+
+def test_defaults_apply_where_a_key_means_something_for_the_kind(suite_file):
+    text = """
+[defaults]
+cv = 5
+n_components = 20
+repeats = 2
+[[entries]]
+id = "c"
+model = "pixels-knn"
+[[entries]]
+id = "p"
+kind = "pca"
+"""
+    classifier, pca = load_suite(suite_file(text)).entries
+    assert classifier.options.cv == 5 and not hasattr(classifier.options, "n_components")
+    assert pca.options.n_components == 20 and classifier.repeats == pca.repeats == 2
+    assert classifier.seed(1) == 1
+
+
+def test_a_new_kind_is_one_registered_class(suite_file):
+    @dataclasses.dataclass
+    class EchoOptions:
+        word: str = suite_field(types=(str,), default="hello", doc="what to say")
+
+    @register_kind
+    class EchoKind(EntryKind):
+        name = "echo-for-test"
+        options = EchoOptions
+        needs_model = False
+
+        def run(self, entry, data, result, predictions_file):
+            result.metrics = {"said": entry.options.word}
+
+    try:
+        assert "echo-for-test" in kind_names() and isinstance(get_kind("echo-for-test"), EchoKind)
+        text = '[[entries]]\nid = "e"\nkind = "echo-for-test"\nword = "hi"\n'
+        (entry,) = load_suite(suite_file(text)).entries
+        assert entry.options.word == "hi" and entry.to_dict()["word"] == "hi"
+        with pytest.raises(SuiteError, match=r"'word' must be a string"):
+            load_suite(suite_file(text.replace('"hi"', "3")))
+    finally:
+        from mnistkit.benchmark._kinds import _base
+
+        _base._KINDS.pop("echo-for-test")
+
+
+def test_fingerprint_follows_what_decides_the_result(suite_file):
+    base = '[[entries]]\nid = "x"\nmodel = "pixels-knn"\n'
+    (entry,) = load_suite(suite_file(base)).entries
+    (described,) = load_suite(
+        suite_file(base + 'description = "words"\nreported = { test_accuracy = 0.9 }\n')
+    ).entries
+    (changed,) = load_suite(
+        suite_file(base + "params = { kneighborsclassifier__n_neighbors = 1 }\n")
+    ).entries
+    assert entry.config_fingerprint(0) == described.config_fingerprint(0)  # words change nothing
+    assert entry.config_fingerprint(0) != entry.config_fingerprint(1)  # another seed
+    assert entry.config_fingerprint(0) != changed.config_fingerprint(0)
+    assert changed.changed_keys(entry.to_dict()) == ["params"]
+
+
+def test_shipped_suites_are_found_by_name_and_valid():
+    suites = list_suites()
+    assert {"quick", "reproduce", "classic-sweep"} <= set(suites)
+    for name, path in suites.items():
+        assert find_suite(name) == path and load_suite(path).entries
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"No suite named 'nope'. The suites shipped with mnistkit: classic-sweep, quick, reproduce",
+    ):
+        find_suite("nope")
+
+
+def test_reproduce_suite_covers_every_lab_experiment():
+    reproduce = load_suite(find_suite("reproduce"))
+    ids = {entry.id for entry in reproduce.entries}
+    # One entry per experiment of the lab reports (38 ids; gmm-covariance is one entry per
+    # covariance type and fashion-cnn-lab one per activation).
+    lab = [
+        "cnn-32-64-128-5x5",
+        "cnn-32-64-128-sgd",
+        "cnn-32-dense128",
+        "cnn-8-16-dropout",
+        "cnn-bn",
+        "cnn-lab",
+        "cnn-lab-dropout",
+        "fashion-cnn-1conv",
+        "fashion-cnn-64",
+        "hog2-mlp",
+        "hog4-mlp-128",
+        "hog4-mlp-200-relu",
+        "hog4-mlp-200-sigmoid",
+        "hog4-mlp-300",
+        "hog7-mlp-150-relu",
+        "hog7-mlp-200-sigmoid",
+        "hog7-or16-tanh",
+        "kmeans-k-sweep",
+        "kmeans-pca2",
+        "kmeans-pca200",
+        "pca-variance",
+        "raw-mlp-1000-dropout",
+        "raw-mlp-128-adam",
+        "raw-mlp-13-128",
+        "raw-mlp-300",
+        "raw-mlp-300-dropout",
+        "raw-mlp-512x2",
+        "raw-mlp-bn",
+        "raw-mlp-sigmoid-250",
+        "raw-mlp-tanh-150",
+        "raw-mlp-tanh-300",
+        "svc-01-pca2",
+        "svc-kernels",
+        "svc-pca-sweep",
+        "tree-depth",
+        "xray-cnn",
+        "gmm-spherical",
+        "gmm-tied",
+        "gmm-diag",
+        "fashion-cnn-lab",
+        "fashion-cnn-lab-tanh",
+    ]
+    assert sorted(ids) == sorted(lab)
+    for entry in reproduce.entries:
+        assert entry.reported or entry.reported_finding or entry.reported_note, entry.id
+
+
+@pytest.mark.slow
+def test_a_non_editable_install_finds_the_shipped_suites_by_name(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(root),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = (
+        "import mnistkit, pathlib; from mnistkit.benchmark import find_suite, load_suite;"
+        "path = find_suite('quick'); print(mnistkit.__file__); print(path);"
+        "print(len(load_suite(path).entries))"
+    )
+    printed = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=elsewhere,
+        env={**os.environ, "PYTHONPATH": str(target)},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert printed[0].startswith(str(target)) and printed[1].startswith(str(target))
+    assert int(printed[2]) == 7
