@@ -4,7 +4,14 @@ from numbers import Integral
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    _fit_context,
+    clone,
+    is_classifier,
+    is_regressor,
+)
 from sklearn.cluster import KMeans
 from sklearn.metrics.cluster import contingency_matrix
 from sklearn.utils._param_validation import HasMethods, StrOptions
@@ -133,6 +140,13 @@ class ClusterClassifier(ClassifierMixin, BaseEstimator):
         clusterer = clone(
             self.clusterer if self.clusterer is not None else KMeans(n_clusters=10, n_init="auto")
         )
+        if is_classifier(clusterer) or is_regressor(clusterer) or not hasattr(clusterer, "predict"):
+            raise ValueError(
+                f"ClusterClassifier needs a clusterer (fit(X) and predict(X), such as KMeans or "
+                f"GaussianMixture); got {type(clusterer).__name__}, which is "
+                f"{'a supervised estimator' if hasattr(clusterer, 'predict') else 'not one'}. Use "
+                "a supervised model directly instead."
+            )
         if self.random_state is not None and "random_state" in clusterer.get_params():
             clusterer.set_params(random_state=self.random_state)
         check_cluster_count(clusterer, len(X))
@@ -150,6 +164,7 @@ class ClusterClassifier(ClassifierMixin, BaseEstimator):
             for cluster, code in zip(cluster_ids, mapping, strict=True)
         }
         self._lookup = (cluster_ids, self.classes_[mapping])
+        self._most_common_class = self.classes_[np.argmax(np.bincount(y_codes))]
         self.training_cluster_accuracy_ = float(table[rows, cols].sum() / len(X))
         return self
 
@@ -175,5 +190,4 @@ class ClusterClassifier(ClassifierMixin, BaseEstimator):
         positions = np.clip(positions, 0, len(cluster_ids) - 1)
         known = cluster_ids[positions] == clusters
         # A cluster empty at training time (possible for mixtures) gets the most common class.
-        fallback = labels[0] if len(labels) else self.classes_[0]
-        return np.where(known, labels[positions], fallback)
+        return np.where(known, labels[positions], self._most_common_class)

@@ -95,8 +95,14 @@ def clustering_sweep(
     """
     import pandas as pd
 
+    combinations = list(ParameterGrid(param_grid))
+    if not combinations or combinations == [{}]:
+        raise ValueError(
+            f"param_grid {param_grid!r} has nothing to sweep; give at least one parameter with "
+            "its values, e.g. {'n_clusters': [5, 10, 20]}."
+        )
     rows = Parallel(n_jobs=n_jobs)(
         delayed(_fit_one)(clusterer, params, X, labels_true, silhouette_sample_size, random_state)
-        for params in ParameterGrid(param_grid)
+        for params in combinations
     )
     return pd.DataFrame(rows)

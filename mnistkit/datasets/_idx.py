@@ -11,6 +11,7 @@ here; it is small and fully tested.
 
 import gzip
 import hashlib
+import math
 import os
 import zlib
 from pathlib import Path
@@ -129,7 +130,7 @@ def _read_idx_stream(path, stream, is_gzip, *, md5, mmap):
             f"{path}: the header declares {n_dims} dimensions but the file ends inside them."
         )
     shape = tuple(int(size) for size in np.frombuffer(dims_bytes, dtype=">u4"))
-    n_values = int(np.prod(shape, dtype=np.int64))
+    n_values = math.prod(shape)  # Python ints: a corrupt header cannot overflow the count
     payload_bytes = n_values * dtype.itemsize
     hasher = hashlib.md5(header + dims_bytes) if md5 is not None else None
 
@@ -139,7 +140,18 @@ def _read_idx_stream(path, stream, is_gzip, *, md5, mmap):
         _check_payload_length(path, shape, dtype, payload_bytes, file_bytes - offset)
         return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
 
-    array = np.empty(shape, dtype=dtype)
+    if not is_gzip:
+        file_bytes = os.path.getsize(path) - (4 + 4 * n_dims)
+        if file_bytes < payload_bytes:  # before allocating what the header claims
+            _check_payload_length(path, shape, dtype, payload_bytes, file_bytes)
+    try:
+        array = np.empty(shape, dtype=dtype)
+    except (ValueError, MemoryError) as exc:
+        raise IDXFormatError(
+            f"{path}: the header declares shape {shape} of {dtype.name} ({payload_bytes:,} bytes "
+            f"of data), which cannot be allocated ({exc}). The header is corrupt or this is not "
+            "an IDX file."
+        ) from None
     buffer = memoryview(array.reshape(-1).view(np.uint8))
     got = _read_exactly(stream, buffer)
     if got < payload_bytes:

@@ -40,7 +40,10 @@ def _list_images(root, extensions):
         )
     if not root.is_dir():
         raise ImageFolderError(f"{root} is a file, not a folder of class subfolders.")
-    class_dirs = sorted(path for path in root.iterdir() if path.is_dir())
+    # Hidden entries (.ipynb_checkpoints, .DS_Store, .git) are tools' files, never a class.
+    class_dirs = sorted(
+        path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")
+    )
     if not class_dirs:
         raise ImageFolderError(
             f"{root} has no subfolders. Expected one subfolder per class, e.g. "
@@ -51,7 +54,9 @@ def _list_images(root, extensions):
         class_files = sorted(
             path
             for path in class_dir.rglob("*")
-            if path.is_file() and path.suffix.lower() in extensions
+            if path.is_file()
+            and path.suffix.lower() in extensions
+            and not any(part.startswith(".") for part in path.relative_to(class_dir).parts)
         )
         if not class_files:
             empty.append(class_dir.name)
@@ -68,6 +73,41 @@ def _list_images(root, extensions):
             "set needs at least two. Point to the folder that holds all class folders."
         )
     return [path.name for path in class_dirs], files, np.asarray(labels, dtype=np.int64)
+
+
+# Pillow's modes for one channel of 16-bit integers (PNG and TIFF), and their full scale.
+_SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+_SIXTEEN_BIT_MAX = 65535
+
+
+def _read_image(image, color_mode, size, dtype):
+    """One image, resized, as ``dtype``: uint8 0-255 or float 0-1, whatever its bit depth.
+
+    Pillow's ``convert("L")`` clips 16-bit pixels to 255 (1000 and 60000 both become 255), so
+    16-bit images are resized in float and scaled from their full range (65535) instead.
+    """
+    from PIL import Image
+
+    if image.mode not in _SIXTEEN_BIT_MODES:
+        pixels = np.asarray(
+            image.convert(_COLOR_MODES[color_mode]).resize(size, Image.Resampling.BILINEAR)
+        )
+        return pixels if dtype == np.uint8 else pixels.astype(dtype) / dtype.type(255)
+    values = np.asarray(image, dtype=np.float64)
+    if values.size and (values.min() < 0 or values.max() > _SIXTEEN_BIT_MAX):
+        raise ValueError(
+            f"{image.mode} pixels from {values.min():.0f} to {values.max():.0f} are outside the "
+            "16-bit range 0-65535; convert the image to 8 or 16 bits"
+        )
+    resized = Image.fromarray(values.astype(np.float32), mode="F").resize(
+        size, Image.Resampling.BILINEAR
+    )
+    fraction = np.asarray(resized, dtype=np.float64) / _SIXTEEN_BIT_MAX
+    if color_mode == "rgb":
+        fraction = np.repeat(fraction[..., None], 3, axis=-1)
+    if dtype == np.uint8:
+        return np.rint(np.clip(fraction, 0, 1) * 255).astype(np.uint8)
+    return fraction.astype(dtype)
 
 
 def load_image_folder(
@@ -96,10 +136,11 @@ def load_image_folder(
     color_mode : {"grayscale", "rgb"}, default="grayscale"
         Colour conversion applied to every image.
     dtype : dtype, default=np.uint8
-        ``uint8`` raw pixels, or a float dtype for pixels scaled to [0, 1].
-    extensions : tuple of str, default=DEFAULT_EXTENSIONS
-        File name extensions (lower case, with the dot) that are read as images; other files
-        are ignored.
+        ``uint8`` raw pixels, or a float dtype for pixels scaled to [0, 1]. 16-bit images are
+        scaled from their full range (0-65535) to the dtype's, never clipped.
+    extensions : str or tuple of str, default=DEFAULT_EXTENSIONS
+        File name extensions that are read as images (case and leading dot do not matter:
+        ``"png"`` is ``(".png",)``); other files are ignored.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
 
@@ -141,20 +182,24 @@ def load_image_folder(
     dtype = np.dtype(dtype)
     if dtype != np.uint8 and dtype.kind != "f":
         raise ValueError(f"dtype must be uint8 or a float dtype; got {dtype}.")
-    extensions = tuple(extension.lower() for extension in extensions)
+    if isinstance(extensions, str):  # "png" is one extension, not the letters p, n and g
+        extensions = (extensions,)
+    if not extensions or not all(isinstance(e, str) and e.strip(".") for e in extensions):
+        raise ValueError(
+            f"extensions must be file name extensions such as ('.png', '.jpg'); got {extensions!r}."
+        )
+    extensions = tuple("." + extension.lower().lstrip(".") for extension in extensions)
     root = Path(path).expanduser()
     class_names, files, target = _list_images(root, extensions)
 
     channels = (3,) if color_mode == "rgb" else ()
-    images = np.empty((len(files), height, width, *channels), dtype=np.uint8)
+    images = np.empty((len(files), height, width, *channels), dtype=dtype)
     unreadable = []
     for index, file in enumerate(files):
         try:
             with Image.open(file) as image:
-                image = image.convert(_COLOR_MODES[color_mode])
-                image = image.resize((width, height), Image.Resampling.BILINEAR)
-                images[index] = np.asarray(image)
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
+                images[index] = _read_image(image, color_mode, (width, height), dtype)
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
             unreadable.append(f"{file}: {exc.__class__.__name__}: {exc}")
     if unreadable:
         named = "\n".join(f"  - {line}" for line in unreadable[:_MAX_NAMED_FILES])
@@ -164,8 +209,6 @@ def load_image_folder(
             f"{named}" + (f"\n  ... and {more} more" if more > 0 else "") + "\n"
             "Remove or replace these files, or narrow `extensions`."
         )
-    if dtype.kind == "f":
-        images = images.astype(dtype) / dtype.type(255)
     data = images.reshape(len(images), -1)
     if return_X_y:
         return data, target

@@ -5,6 +5,7 @@ Fashion-MNIST is found on disk (Debian's ``dataset-fashion-mnist`` package, a da
 user cache) or downloaded once into the cache.
 """
 
+import contextlib
 import os
 import tempfile
 import urllib.error
@@ -307,13 +308,59 @@ def load_mnist_splits(*, validation_size=10_000, dtype=np.uint8, return_X_y=Fals
     return _split(load_mnist, validation_size, return_X_y, dtype=dtype)
 
 
+def _fashion_mnist_in_data_home(data_home, download_if_missing):
+    """The four files from an explicit ``data_home``: there or nowhere (no silent fallback).
+
+    A folder with none of them is filled by a download when allowed; a folder with some of them
+    is an error naming the missing ones (mixing copies from two places would be a guess).
+    """
+    root = Path(data_home).expanduser()
+    folders = [root, root / "fashion-mnist"]
+    for folder in folders:
+        paths = _complete_folder(folder)
+        if paths is not None:
+            return paths
+    for folder in folders:
+        present = [name for name in _FILE_NAMES.values() if _find_file(folder, name)]
+        if present:
+            missing = [f"{name}.gz" for name in _FILE_NAMES.values() if name not in present]
+            raise DatasetNotFoundError(
+                f"data_home {root}: {folder} holds {len(present)} of the 4 Fashion-MNIST files; "
+                f"missing: {', '.join(missing)}. Put them there (gzipped or not), or leave "
+                "data_home unset to use $MNISTKIT_DATA, the Debian package or the user cache."
+            )
+    existed = root.is_dir()
+    errors = []
+    if download_if_missing:
+        for base_url in FASHION_MNIST_URLS:
+            try:
+                _download_fashion_mnist(base_url, root / "fashion-mnist")
+                return _complete_folder(root / "fashion-mnist")
+            except (urllib.error.URLError, OSError, ValueError) as exc:
+                errors.append(f"{base_url}: {exc}")
+        for created in (root / "fashion-mnist", root) if not existed else ():
+            with contextlib.suppress(OSError):  # only folders the failed download made, if empty
+                created.rmdir()
+    download_note = (
+        "; the download failed: " + "; ".join(errors)
+        if errors
+        else " (download_if_missing=False: nothing was downloaded)"
+    )
+    raise DatasetNotFoundError(
+        f"data_home {root}{'' if existed else ' does not exist and'} holds none of the "
+        f"4 Fashion-MNIST files ({', '.join(f'{n}.gz' for n in _FILE_NAMES.values())}), "
+        f"neither in it nor in {root / 'fashion-mnist'}{download_note}. Put the files there, "
+        "or leave data_home unset to use $MNISTKIT_DATA, the Debian package "
+        "(apt-get install dataset-fashion-mnist) or the user cache."
+    )
+
+
 def _fashion_mnist_paths(data_home, download_if_missing):
     """Find the four Fashion-MNIST files, downloading them if allowed; see load_fashion_mnist."""
+    if data_home is not None:
+        return _fashion_mnist_in_data_home(data_home, download_if_missing)
     searched = []
     candidates = []
-    if data_home is not None:
-        root = Path(data_home).expanduser()
-        candidates += [("data_home", root), ("data_home", root / "fashion-mnist")]
     if os.environ.get("MNISTKIT_DATA"):
         root = Path(os.environ["MNISTKIT_DATA"]).expanduser()
         candidates += [("$MNISTKIT_DATA", root), ("$MNISTKIT_DATA", root / "fashion-mnist")]
@@ -326,13 +373,12 @@ def _fashion_mnist_paths(data_home, download_if_missing):
             return paths
         searched.append(f"{folder} ({origin})")
 
-    target = (Path(data_home).expanduser() / "fashion-mnist") if data_home is not None else cache
     errors = []
     if download_if_missing:
         for base_url in FASHION_MNIST_URLS:
             try:
-                _download_fashion_mnist(base_url, target)
-                return _complete_folder(target)
+                _download_fashion_mnist(base_url, cache)
+                return _complete_folder(cache)
             except (urllib.error.URLError, OSError, ValueError) as exc:
                 errors.append(f"{base_url}: {exc}")
     tried = "\n".join(f"  - {place}" for place in searched)
@@ -390,10 +436,11 @@ def load_fashion_mnist(
 ):
     """Load Fashion-MNIST (Zalando's 28x28 clothing images, 10 classes).
 
-    The four IDX files are looked for, in this order, in: ``data_home`` (and its
-    ``fashion-mnist`` subfolder), ``$MNISTKIT_DATA`` (likewise), the Debian package location
+    With ``data_home``, the four IDX files are read from there (or its ``fashion-mnist``
+    subfolder) and nowhere else. Without it, they are looked for, in this order, in
+    ``$MNISTKIT_DATA`` (and its ``fashion-mnist`` subfolder), the Debian package location
     ``/usr/share/datasets/fashion-mnist/`` (``apt-get install dataset-fashion-mnist``), and the
-    user cache (``~/.cache/mnistkit/fashion-mnist``). If none holds them and
+    user cache (``~/.cache/mnistkit/fashion-mnist``). If they are not there and
     ``download_if_missing`` is True, they are downloaded with a progress bar, verified against
     their MD5 checksums and written atomically into ``data_home/fashion-mnist`` or the cache.
 
@@ -402,7 +449,8 @@ def load_fashion_mnist(
     subset : {"train", "test", "all"}, default="train"
         As in :func:`load_mnist`.
     data_home : str or path-like, default=None
-        A folder to look in first (and to download into).
+        The folder to read the files from (and to download into); when given, no other place
+        is used, and a folder lacking some of the files is an error naming them.
     download_if_missing : bool, default=True
         Download the files when they are nowhere on disk.
     dtype : dtype, default=np.uint8

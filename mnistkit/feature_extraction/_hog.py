@@ -63,9 +63,21 @@ def _check_pair(value, name):
     return int(value[0]), int(value[1])
 
 
+#: The most orientation bins: one per half degree of the 180 covered. Bins are stored as int16
+#: and the 8-bit lookup table is built per bin, so far larger counts overflow or take minutes.
+MAX_ORIENTATIONS = 360
+
+
 def _check_parameters(orientations, pixels_per_cell, cells_per_block, block_norm):
-    if not isinstance(orientations, Integral) or isinstance(orientations, bool) or orientations < 1:
-        raise ValueError(f"orientations must be a positive int; got {orientations!r}.")
+    if (
+        not isinstance(orientations, Integral)
+        or isinstance(orientations, bool)
+        or not 1 <= orientations <= MAX_ORIENTATIONS
+    ):
+        raise ValueError(
+            f"orientations must be an int from 1 to {MAX_ORIENTATIONS} (bins over 180 degrees); "
+            f"got {orientations!r}."
+        )
     if block_norm not in BLOCK_NORMS:
         raise ValueError(f"block_norm must be one of {BLOCK_NORMS}; got {block_norm!r}.")
     return (
@@ -383,7 +395,7 @@ def hog_features(
     images : array-like of shape (n_samples, height, width)
         Grayscale images, integer or float; ``(n_samples, height, width, 1)`` is accepted.
     orientations : int, default=9
-        Number of orientation bins over [0, 180) degrees.
+        Number of orientation bins over [0, 180) degrees, from 1 to 360.
     pixels_per_cell : int or (int, int), default=(8, 8)
         Size of a cell in pixels (rows, columns).
     cells_per_block : int or (int, int), default=(3, 3)
@@ -435,6 +447,11 @@ def hog_features(
         )
     grid = _grid(images.shape[1:], pixels_per_cell, cells_per_block)
     out_dtype = _float_dtype(images.dtype) if dtype is None else np.dtype(dtype)
+    if out_dtype.kind != "f":
+        raise ValueError(
+            f"dtype must be a float dtype (float32 or float64): HOG features are fractions, an "
+            f"integer dtype would round them all to 0; got {out_dtype}."
+        )
     n_features = grid[2] * grid[3] * cells_per_block[0] * cells_per_block[1] * orientations
     features = np.empty((len(images), n_features), dtype=out_dtype)
     norm_code = BLOCK_NORMS.index(block_norm)

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import as_image_batch, flatten_images
-from ._hog import BLOCK_NORMS, hog_features, hog_images, hog_output_shape
+from ._hog import BLOCK_NORMS, MAX_ORIENTATIONS, hog_features, hog_images, hog_output_shape
 
 __all__ = ["HOGTransformer"]
 
@@ -28,7 +28,7 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     orientations : int, default=9
-        Number of orientation bins over [0, 180) degrees.
+        Number of orientation bins over [0, 180) degrees, from 1 to 360.
     pixels_per_cell : (int, int), default=(4, 4)
         Size of a cell in pixels (rows, columns).
     cells_per_block : (int, int), default=(2, 2)
@@ -83,7 +83,7 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "orientations": [Interval(Integral, 1, None, closed="left")],
+        "orientations": [Interval(Integral, 1, MAX_ORIENTATIONS, closed="both")],
         "pixels_per_cell": [tuple, list, Interval(Integral, 1, None, closed="left")],
         "cells_per_block": [tuple, list, Interval(Integral, 1, None, closed="left")],
         "block_norm": [StrOptions(set(BLOCK_NORMS))],

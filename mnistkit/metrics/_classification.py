@@ -68,6 +68,12 @@ def specificity_score(y_true, y_pred, *, labels=None, pos_label=1, average="bina
                 f"average='binary' needs two classes but the labels have {len(present)}; pass "
                 "average=None, 'macro' or 'weighted'."
             )
+        if len(present) == 2 and pos_label not in present.tolist():
+            # As scikit-learn's binary scores: an absent positive class is a mistake, not 1.0.
+            raise ValueError(
+                f"pos_label={pos_label!r} is not one of the labels {present.tolist()}; pass "
+                "pos_label= the positive class, or average=None for every class."
+            )
         matrices = multilabel_confusion_matrix(y_true, y_pred, labels=[pos_label])
     elif average in (None, "macro", "weighted"):
         matrices = multilabel_confusion_matrix(y_true, y_pred, labels=labels)

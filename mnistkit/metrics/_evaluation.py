@@ -361,13 +361,24 @@ def _score_metrics(y_true, y_score, labels):
             f"y_score has shape {y_score.shape}; expected ({len(y_true)}, {len(labels)}): one row "
             f"per sample and one column per class, in the order of labels={labels.tolist()}."
         )
+    if not np.isfinite(y_score).all() or y_score.min() < 0 or y_score.max() > 1:
+        raise ValueError(
+            f"y_score must hold probabilities in [0, 1] (log loss and ROC AUC are computed from "
+            f"them); got values from {np.nanmin(y_score):.3g} to {np.nanmax(y_score):.3g}. Pass "
+            "predict_proba's output, not decision_function's or logits (softmax them first)."
+        )
+    row_sums = y_score.sum(axis=1, keepdims=True)
+    if not np.allclose(row_sums, 1.0, atol=1e-3):
+        raise ValueError(
+            f"y_score rows must each sum to 1 (probabilities of the {len(labels)} classes); the "
+            f"row sums range from {row_sums.min():.3g} to {row_sums.max():.3g}. Pass "
+            "predict_proba's output."
+        )
     if len(np.unique(y_true)) < 2:
         return None, None
-    row_sums = y_score.sum(axis=1, keepdims=True)
-    if np.allclose(row_sums, 1.0, atol=1e-3):
-        # float32 probabilities (Keras, or sklearn models on float32 input) miss 1 by ~1e-7,
-        # which scikit-learn's log_loss warns about; renormalise in float64.
-        y_score = y_score / row_sums
+    # float32 probabilities (Keras, or sklearn models on float32 input) miss 1 by ~1e-7,
+    # which scikit-learn's log_loss warns about; renormalise in float64.
+    y_score = y_score / row_sums
     loss = float(log_loss(y_true, y_score, labels=labels))
     if len(labels) == 2:
         auc = float(roc_auc_score(y_true == labels[1], y_score[:, 1]))
@@ -411,7 +422,8 @@ def evaluate_estimator(
     pos_label : label, default=None
         Positive class for binary figures.
     images : ndarray, default=None
-        Test images for plots; ``None`` keeps ``X`` when it is an image array.
+        Test images for plots; ``None`` keeps ``X`` when it is an image array (of shape
+        (n_samples, height, width) or (n_samples, height, width, channels)).
     n_confused_pairs : int, default=5
         How many most-confused pairs to keep.
 
@@ -431,6 +443,8 @@ def evaluate_estimator(
     >>> 0.7 < evaluation.accuracy < 0.9
     True
     """
+    if images is None and getattr(X, "ndim", 0) in (3, 4):
+        images = np.asarray(X)
     start = time.perf_counter()
     y_pred = estimator.predict(X)
     predict_seconds = time.perf_counter() - start

@@ -51,18 +51,45 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
     # --- Step 1: inputs ---------------------------------------------------------------------
 
-    def _scale(self, X):
-        """Convert to float32, dividing uint8 pixels by 255 as ``rescale`` says."""
-        scale = self.rescale is True or (self.rescale == "auto" and X.dtype == np.uint8)
-        X = X.astype(np.float32, copy=not scale)
-        if scale:
+    def _scale(self, X, *, reset):
+        """Convert to float32, dividing by 255 as decided at fit (``rescale``).
+
+        The decision is made once, on the training data, and stored in ``input_scaled_``: images
+        predicted later get exactly the scaling the network was trained with. Under
+        ``rescale="auto"`` a change of dtype between fit and predict is ambiguous (float images
+        may hold 0-255 or 0-1 values), so it is an error rather than a silent guess.
+        """
+        name = type(self).__name__
+        if reset:
+            self.input_scaled_ = self.rescale is True or (
+                self.rescale == "auto" and X.dtype == np.uint8
+            )
+            self.input_dtype_ = X.dtype
+        elif self.rescale == "auto" and X.dtype != self.input_dtype_:
+            raise ValueError(
+                f"{name} was fitted on {self.input_dtype_} inputs "
+                f"({'divided by 255' if self.input_scaled_ else 'used as they were'}) and is "
+                f"now given {X.dtype}; with rescale='auto' the scaling cannot be told from the "
+                f"data. Pass X as {self.input_dtype_} like the training data, or fit with "
+                "rescale=True (0-255 pixels) or rescale=False (already scaled)."
+            )
+        if X.dtype.kind == "f" and X.size:
+            largest = float(np.max(np.abs(X)))
+            if largest > float(np.finfo(np.float32).max):
+                raise ValueError(
+                    f"X has values up to {largest:.3g}, which do not fit in float32 (the network "
+                    f"computes in float32, up to {np.finfo(np.float32).max:.3g}): they would "
+                    "become inf. Scale the inputs (pixels are 0-255 or 0-1)."
+                )
+        X = X.astype(np.float32, copy=not self.input_scaled_)
+        if self.input_scaled_:
             X *= np.float32(1 / 255)
         return X
 
     def _prepare_inputs(self, X, *, reset):
         """Validate X and return the float32 array the network takes (flat rows here)."""
         X = validate_data(self, X, reset=reset, dtype="numeric")
-        return self._scale(X)
+        return self._scale(X, reset=reset)
 
     def _check_architecture(self, input_shape):
         """Raise before training if the architecture cannot take inputs of this shape."""

@@ -86,7 +86,10 @@ class KerasCNN(BaseKerasClassifier):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss.
     rescale : bool or "auto", default="auto"
-        Divide inputs by 255: ``"auto"`` for uint8 input only, True always, False never.
+        Divide inputs by 255: ``"auto"`` for uint8 input only, True always, False never. The
+        choice is made on the training data and applied unchanged at predict; under ``"auto"``
+        predicting on another dtype than the training data's is an error (the scale of float
+        pixels cannot be told from their dtype).
     warm_start : bool, default=False
         Continue training the fitted network on the next ``fit``. With the cosine schedule, each
         ``fit`` runs a new schedule over its ``epochs`` (with a fresh optimizer state).
@@ -99,6 +102,10 @@ class KerasCNN(BaseKerasClassifier):
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels.
+    input_scaled_ : bool
+        Whether inputs are divided by 255 (decided on the training data by ``rescale``).
+    input_dtype_ : numpy.dtype
+        The dtype of the training inputs.
     n_features_in_ : int
         Number of values per sample seen during ``fit`` (pixels times channels).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

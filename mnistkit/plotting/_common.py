@@ -16,15 +16,58 @@ def get_axes(ax, *, figsize):
     return Figure(figsize=figsize, layout="constrained").add_subplot()
 
 
-def as_images(images):
-    """(n, h, w) images from images or flat square rows."""
+def as_images(images, name="images"):
+    """(n, h, w[, c]) images from images or flat square rows; a clear error for anything else."""
     images = np.asarray(images)
+    if images.ndim not in (2, 3, 4) or (images.ndim == 4 and images.shape[3] not in (1, 3, 4)):
+        raise ValueError(
+            f"{name} must be images of shape (n_images, height, width[, channels]) or flat "
+            f"square rows (n_images, n_pixels); got an array of shape {images.shape}."
+        )
+    if len(images) == 0:
+        raise ValueError(f"{name} is empty: there is nothing to draw.")
+    if images.dtype.kind not in "uifb":
+        raise ValueError(f"{name} must hold numbers; got dtype {images.dtype}.")
     if images.ndim == 2:
         height, width = infer_image_shape(images.shape[1], owner="the plot")
         return images.reshape(len(images), height, width)
     if images.ndim == 4 and images.shape[3] == 1:
         return images[..., 0]
     return images
+
+
+def check_labels(labels, n_samples, name="labels", of="images"):
+    """``labels`` as a 1-D array with one entry per sample."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or len(labels) != n_samples:
+        raise ValueError(
+            f"{name} must have one entry per {of[:-1]}: {of} has {n_samples} but {name} has "
+            f"shape {labels.shape}."
+        )
+    return labels
+
+
+def check_target_names(target_names, classes):
+    """Names for every class, or the classes themselves as text."""
+    if target_names is None:
+        return [str(c) for c in classes]
+    target_names = [str(name) for name in target_names]
+    if len(target_names) < len(classes):
+        raise ValueError(
+            f"target_names has {len(target_names)} names but the labels have {len(classes)} "
+            f"classes ({', '.join(map(str, classes))}); give one name per class, in order."
+        )
+    return target_names
+
+
+def check_fitted_pca(pca, name="pca"):
+    """A fitted PCA (anything with ``explained_variance_ratio_`` and ``components_``)."""
+    if not hasattr(pca, "explained_variance_ratio_") or not hasattr(pca, "components_"):
+        raise ValueError(
+            f"{name} must be a fitted PCA (call .fit(X) first); got {type(pca).__name__} "
+            "without explained_variance_ratio_."
+        )
+    return pca
 
 
 def image_mosaic(images, captions=None, *, n_cols=10, ax=None, cmap="gray_r", colorbar=False):

@@ -2,7 +2,14 @@
 
 import numpy as np
 
-from ._common import as_images, get_axes, image_mosaic
+from ._common import (
+    as_images,
+    check_fitted_pca,
+    check_labels,
+    check_target_names,
+    get_axes,
+    image_mosaic,
+)
 
 __all__ = [
     "plot_class_distribution",
@@ -46,8 +53,11 @@ def plot_image_grid(images, labels=None, *, n_images=50, n_cols=10, ax=None, tit
     >>> ax.get_title()
     'Sample images'
     """
-    images = as_images(images)[:n_images]
-    captions = None if labels is None else [str(label) for label in np.asarray(labels)[:n_images]]
+    images = as_images(images)
+    if labels is not None:
+        labels = check_labels(labels, len(images))
+    images = images[:n_images]
+    captions = None if labels is None else [str(label) for label in labels[:n_images]]
     ax = image_mosaic(images, captions, n_cols=n_cols, ax=ax)
     ax.set_title(title or "Sample images")
     return ax
@@ -74,10 +84,10 @@ def plot_class_means(images, labels, *, target_names=None, ax=None, title=None):
     ax : matplotlib.axes.Axes
     """
     images = as_images(images)
-    labels = np.asarray(labels)
+    labels = check_labels(labels, len(images))
     classes = np.unique(labels)
     means = np.stack([images[labels == label].mean(axis=0) for label in classes])
-    captions = target_names if target_names is not None else [str(c) for c in classes]
+    captions = check_target_names(target_names, classes)
     ax = image_mosaic(means, captions, n_cols=min(10, len(classes)), ax=ax, colorbar=True)
     ax.set_title(title or "Mean image per class")
     return ax
@@ -102,7 +112,7 @@ def plot_class_distribution(labels, *, target_names=None, ax=None, title=None):
     ax : matplotlib.axes.Axes
     """
     classes, counts = np.unique(np.asarray(labels), return_counts=True)
-    names = target_names if target_names is not None else [str(c) for c in classes]
+    names = check_target_names(target_names, classes)
     ax = get_axes(ax, figsize=(7, 3.5))
     bars = ax.bar(np.arange(len(classes)), counts, color="tab:blue")
     ax.bar_label(bars, fontsize=7)
@@ -133,6 +143,7 @@ def plot_explained_variance(pca, *, thresholds=(0.8, 0.9, 0.95), ax=None, title=
     """
     from ..decomposition import n_components_for_variance
 
+    check_fitted_pca(pca)
     cumulative = np.cumsum(pca.explained_variance_ratio_)
     ax = get_axes(ax, figsize=(6, 4))
     components = np.arange(1, len(cumulative) + 1)
@@ -189,6 +200,13 @@ def plot_reconstructions(
     """
     from ..decomposition import pca_reconstruct
 
+    check_fitted_pca(pca)
+    too_many = [k for k in n_components if not 1 <= k <= len(pca.components_)]
+    if too_many:
+        raise ValueError(
+            f"n_components {too_many} must be between 1 and the {len(pca.components_)} "
+            "components the PCA was fitted with."
+        )
     images = as_images(images)[:n_images]
     flat = images.reshape(len(images), -1)
     columns = [flat] + [pca_reconstruct(pca, flat, n_components=k) for k in n_components]

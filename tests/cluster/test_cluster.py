@@ -98,3 +98,31 @@ def test_predict_keeps_training_dtype(blobs):
     X, y = blobs
     model = ClusterClassifier(KMeans(4, n_init=2), random_state=0).fit(X.astype(np.float32), y)
     assert_array_equal(model.predict(X), model.predict(X.astype(np.float32)))
+
+
+def test_empty_cluster_gets_the_most_common_class():
+    X = np.array([[0.0], [0.1], [0.2], [10.0], [10.1]])
+    y = np.array(["rare", "common", "common", "common", "common"])
+    model = ClusterClassifier(KMeans(n_clusters=2, n_init=1, random_state=0)).fit(X, y)
+    cluster_ids, _ = model._lookup
+    unseen = max(cluster_ids) + 1  # a cluster no training sample fell into
+    model.clusterer_.predict = lambda X: np.full(len(X), unseen)
+    assert model.predict(np.zeros((3, 1))).tolist() == ["common"] * 3
+
+
+def test_a_supervised_model_is_not_a_clusterer():
+    from sklearn.naive_bayes import GaussianNB
+
+    X, y = make_blobs(60, centers=3, random_state=0)
+    with pytest.raises(
+        ValueError,
+        match=r"ClusterClassifier needs a clusterer .*got GaussianNB, which is a supervised estimator",
+    ):
+        ClusterClassifier(GaussianNB()).fit(X, y)
+
+
+@pytest.mark.parametrize("grid", [{}, [], [{}]])
+def test_clustering_sweep_with_nothing_to_sweep_is_an_error(grid):
+    X, y = make_blobs(60, centers=3, random_state=0)
+    with pytest.raises(ValueError, match=r"has nothing to sweep"):
+        clustering_sweep(KMeans(n_init=1), grid, X, y)

@@ -125,3 +125,16 @@ def test_write_is_atomic_on_failure(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         write_idx(tmp_path / "x.gz", np.zeros(10, dtype=np.uint8))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_huge_declared_shape_names_the_file(tmp_path, compress):
+    path = tmp_path / ("huge-idx3-ubyte" + (".gz" if compress else ""))
+    header = bytes([0, 0, 8, 3]) + np.array([4_000_000_000, 100_000, 100_000], ">u4").tobytes()
+    data = header + b"\0" * 100
+    path.write_bytes(gzip.compress(data) if compress else data)
+    with pytest.raises(
+        IDXFormatError,
+        match=rf"{path.name}: the header declares shape \(4000000000, 100000, 100000\)",
+    ):
+        read_idx(path)

@@ -89,3 +89,49 @@ def test_bad_image_size(xray_like, bad):
 def test_bad_color_mode(xray_like):
     with pytest.raises(ValueError, match="color_mode must be one of"):
         load_image_folder(xray_like, color_mode="cmyk")
+
+
+def _sixteen_bit_folder(root):
+    for name, value in [("high", 60000), ("low", 1000)]:
+        (root / name).mkdir(parents=True)
+        Image.fromarray(np.full((8, 8), value, dtype=np.uint16)).save(root / name / "a.png")
+    return root
+
+
+def test_sixteen_bit_images_keep_their_depth(tmp_path):
+    # Issue: Pillow's convert("L") clipped 1000 and 60000 both to 255.
+    root = _sixteen_bit_folder(tmp_path / "deep")
+    assert Image.open(root / "low" / "a.png").mode.startswith("I")
+    data = load_image_folder(root, image_size=8)
+    assert data.target_names.tolist() == ["high", "low"]
+    assert_array_equal(data.images[:, 0, 0], [round(60000 / 257), round(1000 / 257)])
+    floats = load_image_folder(root, image_size=4, dtype=np.float64)
+    np.testing.assert_allclose(floats.images[:, 0, 0], [60000 / 65535, 1000 / 65535], rtol=1e-6)
+    rgb = load_image_folder(root, image_size=4, color_mode="rgb")
+    assert rgb.images.shape == (2, 4, 4, 3) and (rgb.images[1] == round(1000 / 257)).all()
+
+
+def test_hidden_folders_and_files_are_not_classes(tmp_path):
+    root = _sixteen_bit_folder(tmp_path / "data")
+    (root / ".ipynb_checkpoints").mkdir()
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(root / ".ipynb_checkpoints" / "x.png")
+    (root / "low" / ".ipynb_checkpoints").mkdir()
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(root / "low" / ".ipynb_checkpoints" / "a.png")
+    data = load_image_folder(root, image_size=8)
+    assert data.target_names.tolist() == ["high", "low"] and len(data.target) == 2
+
+
+def test_extensions_as_one_string_and_without_dots(tmp_path):
+    root = _sixteen_bit_folder(tmp_path / "data")
+    (root / "low" / "notes.txt").write_text("not an image")
+    assert len(load_image_folder(root, image_size=4, extensions="png").target) == 2
+    assert len(load_image_folder(root, image_size=4, extensions=("PNG",)).target) == 2
+    with pytest.raises(ValueError, match=r"extensions must be file name extensions"):
+        load_image_folder(root, extensions=())
+
+
+def test_decompression_bomb_names_the_file(tmp_path, monkeypatch):
+    root = _sixteen_bit_folder(tmp_path / "data")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 10)  # 64-pixel images are now 'bombs'
+    with pytest.raises(ImageFolderError, match=r"high/a.png: DecompressionBombError"):
+        load_image_folder(root, image_size=4)

@@ -175,10 +175,9 @@ def test_fashion_truncated_file(isolated_fashion):
 def test_fashion_absent_offline_lists_every_place(isolated_fashion, monkeypatch):
     monkeypatch.setenv("MNISTKIT_DATA", str(isolated_fashion / "env-dir"))
     with pytest.raises(DatasetNotFoundError) as info:
-        load_fashion_mnist(data_home=isolated_fashion / "home", download_if_missing=False)
+        load_fashion_mnist(download_if_missing=False)
     message = str(info.value)
     for place in [
-        "home (data_home)",
         "env-dir ($MNISTKIT_DATA)",
         "no-debian (Debian package",
         "cache/mnistkit/fashion-mnist (user cache)",
@@ -186,6 +185,42 @@ def test_fashion_absent_offline_lists_every_place(isolated_fashion, monkeypatch)
         assert place in message
     assert "apt-get install dataset-fashion-mnist" in message
     assert "put the four files" in message
+
+
+@pytest.mark.parametrize("download", [False, True])
+def test_fashion_explicit_data_home_never_falls_back(isolated_fashion, monkeypatch, download):
+    # Issue: data_home="/typo" silently used the system copy. A copy elsewhere must not be used.
+    arrays, md5s = _fake_fashion(isolated_fashion / "env")
+    monkeypatch.setattr(mnist_module, "FASHION_MNIST_MD5", md5s)
+    monkeypatch.setenv("MNISTKIT_DATA", str(isolated_fashion / "env"))
+    monkeypatch.setattr(mnist_module, "FASHION_MNIST_URLS", ("http://127.0.0.1:9/",))
+    typo = isolated_fashion / "typo"
+    with pytest.raises(
+        DatasetNotFoundError,
+        match=r"data_home .*typo does not exist and holds none of the 4 Fashion-MNIST files",
+    ):
+        load_fashion_mnist(data_home=typo, download_if_missing=download)
+    assert load_fashion_mnist(download_if_missing=False).data.shape == (12, 784)  # env still works
+
+
+def test_fashion_data_home_with_some_files_names_the_missing(isolated_fashion, monkeypatch):
+    folder = isolated_fashion / "partial"
+    _, md5s = _fake_fashion(folder)
+    (folder / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(
+        DatasetNotFoundError,
+        match=r"holds 3 of the 4 Fashion-MNIST files; missing: t10k-labels-idx1-ubyte.gz",
+    ):
+        load_fashion_mnist(data_home=folder)
+
+
+def test_fashion_empty_data_home_without_download(isolated_fashion):
+    (isolated_fashion / "empty").mkdir()
+    with pytest.raises(
+        DatasetNotFoundError,
+        match=r"empty holds none of the 4 Fashion-MNIST files .*download_if_missing=False",
+    ):
+        load_fashion_mnist(data_home=isolated_fashion / "empty", download_if_missing=False)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -210,8 +210,14 @@ def test_colour_and_single_images_rejected():
 @pytest.mark.parametrize(
     "params, message",
     [
-        (dict(orientations=0), "orientations must be a positive int; got 0"),
-        (dict(orientations=2.5), "orientations must be a positive int; got 2.5"),
+        (
+            dict(orientations=0),
+            "orientations must be an int from 1 to 360 .bins over 180 degrees.; got 0",
+        ),
+        (
+            dict(orientations=2.5),
+            "orientations must be an int from 1 to 360 .bins over 180 degrees.; got 2.5",
+        ),
         (
             dict(pixels_per_cell=(0, 4)),
             r"pixels_per_cell must be a positive int or a pair .* got \(0, 4\)",
@@ -240,3 +246,16 @@ def test_hog_images_needs_two_pixel_cells():
         ValueError, match=r"cells of at least 2 x 2 pixels; got pixels_per_cell=\(1, 4\)"
     ):
         hog_images(np.zeros((1, 8, 8)), pixels_per_cell=(1, 4))
+
+
+def test_integer_output_dtype_is_an_error(rng):
+    images = rng.integers(0, 256, (2, 28, 28), dtype=np.uint8)
+    with pytest.raises(ValueError, match=r"dtype must be a float dtype .*got int8"):
+        hog_features(images, dtype=np.int8)  # used to return zeros
+
+
+@pytest.mark.parametrize("orientations", [0, 361, 100_000])
+def test_orientations_out_of_range_fail_at_once(rng, orientations):
+    images = rng.integers(0, 256, (2, 28, 28), dtype=np.uint8)
+    with pytest.raises(ValueError, match=r"orientations must be an int from 1 to 360"):
+        hog_features(images, orientations=orientations)  # 100000 ran 13.6 s, then overflowed

@@ -131,7 +131,7 @@ def test_colour_images_rejected(rng):
     [
         (
             dict(orientations=-1),
-            "The 'orientations' parameter of HOGTransformer must be an int in the range \\[1, inf\\)",
+            "The 'orientations' parameter of HOGTransformer must be an int in the range \\[1, 360\\]",
         ),
         (
             dict(block_norm="max"),

@@ -106,3 +106,10 @@ def test_mcnemar_exact_and_identical():
     assert_allclose(result.pvalue, 0.25)  # two-sided binomial: 2 * 0.5**3
     same = mcnemar_test(y, a, a)
     assert same.pvalue == 1.0 and not same.significant()
+
+
+def test_specificity_with_an_absent_pos_label_is_an_error():
+    # Issue: the default pos_label=1 is absent from string labels, and 1.0 came back.
+    with pytest.raises(ValueError, match=r"pos_label=1 is not one of the labels \['a', 'b'\]"):
+        specificity_score(["a", "b", "a"], ["a", "b", "b"])
+    assert specificity_score(["a", "b", "a"], ["a", "b", "b"], pos_label="b") == 0.5

@@ -97,3 +97,35 @@ def test_evaluate_estimator_records_time_and_uses_classes(mnist_test):
     assert_allclose(evaluation.accuracy, model.score(X[1000:], y[1000:]))
     assert evaluation.log_loss is not None
     assert evaluation.images.shape == (500, 28, 28)
+
+
+def test_evaluate_estimator_keeps_image_input_for_plots(mnist_test):
+    from sklearn.naive_bayes import GaussianNB
+
+    from mnistkit import Pipeline
+    from mnistkit.feature_extraction import HOGTransformer
+
+    images, y = mnist_test.images[:300], mnist_test.target[:300]
+    pipe = Pipeline([HOGTransformer(), GaussianNB()]).fit(
+        mnist_test.images[300:1300], mnist_test.target[300:1300]
+    )
+    evaluation = evaluate_estimator(pipe, images, y)
+    assert evaluation.images is images or np.shares_memory(evaluation.images, images)
+    flat = evaluate_estimator(pipe, mnist_test.data[:300], y)
+    assert flat.images is None  # flat rows are features, not images
+
+
+@pytest.mark.parametrize(
+    ("y_score", "message"),
+    [
+        (
+            np.array([[2.0, -1.0], [0.5, 0.5], [0.2, 0.8]]),
+            r"y_score must hold probabilities in \[0, 1\] .*from -1 to 2",
+        ),
+        (np.array([[0.2, 0.2], [0.5, 0.5], [0.2, 0.8]]), r"y_score rows must each sum to 1"),
+        (np.array([[np.nan, 1.0], [0.5, 0.5], [0.2, 0.8]]), r"y_score must hold probabilities"),
+    ],
+)
+def test_scores_that_are_not_probabilities_are_named(y_score, message):
+    with pytest.raises(ValueError, match=message):
+        evaluate([0, 1, 1], [0, 1, 1], y_score=y_score)

@@ -302,3 +302,30 @@ def test_bad_parameters(small_mnist):
         KerasCNN(dense_dropout=(1.5,)).fit(X[:20], y[:20])
     with pytest.raises(ValueError, match="class_weight names label 42"):
         KerasMLP(class_weight={42: 2.0}).fit(X[:20], y[:20])
+
+
+def test_scaling_decided_at_fit_is_the_one_applied_at_predict(mnist_test):
+    # Issue: fitted on uint8 and asked to predict float32 images of the same pixels, the
+    # network used to see 0-255 values at predict: overconfident probabilities, no warning.
+    X, y = mnist_test.data[:600], mnist_test.target[:600]
+    mlp = KerasMLP(hidden_layer_sizes=(16,), epochs=1, random_state=0).fit(X, y)
+    assert mlp.input_scaled_ and mlp.input_dtype_ == np.uint8
+    with pytest.raises(
+        ValueError,
+        match=r"fitted on uint8 inputs \(divided by 255\) and is now given float32; with rescale='auto'",
+    ):
+        mlp.predict_proba(X.astype(np.float32))
+    # Explicit rescale=True divides at predict too, whatever the dtype: same probabilities.
+    fixed = KerasMLP(hidden_layer_sizes=(16,), epochs=1, rescale=True, random_state=0).fit(X, y)
+    assert_allclose(
+        fixed.predict_proba(X.astype(np.float32)), fixed.predict_proba(X), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_values_beyond_float32_are_an_error():
+    X = np.zeros((20, 4))
+    X[0, 0] = 1e300  # becomes inf in float32: every prediction class 9, only a RuntimeWarning
+    with pytest.raises(
+        ValueError, match=r"X has values up to 1e\+300, which do not fit in float32"
+    ):
+        KerasMLP(hidden_layer_sizes=(4,), epochs=1).fit(X, np.arange(20) % 2)

@@ -123,3 +123,53 @@ def test_embedding(rng):
     render(ax)
     with pytest.raises(ValueError, match=r"shape \(n_samples, 2\); got \(300, 3\)"):
         plot_embedding(rng.normal(size=(300, 3)), np.zeros(300))
+
+
+@pytest.mark.parametrize(
+    ("plot", "args", "kwargs", "message"),
+    [
+        (
+            plot_image_grid,
+            (np.arange(10),),
+            {},
+            r"images must be images of shape .*got an array of shape \(10,\)",
+        ),
+        (
+            plot_image_grid,
+            (np.zeros((20, 28, 28)), np.arange(5)),
+            {},
+            r"labels must have one entry per image: images has 20 but labels has shape \(5,\)",
+        ),
+        (
+            plot_class_means,
+            (np.zeros((8, 28, 28)), np.arange(8) % 4),
+            {"target_names": ["a"]},
+            r"target_names has 1 names but the labels have 4 classes",
+        ),
+        (
+            plot_class_distribution,
+            (np.arange(8) % 4,),
+            {"target_names": ["a", "b"]},
+            r"target_names has 2 names but the labels have 4 classes",
+        ),
+        (
+            plot_explained_variance,
+            (PCA(),),
+            {},
+            r"pca must be a fitted PCA \(call .fit\(X\) first\)",
+        ),
+        (plot_image_grid, (np.zeros((0, 28, 28)),), {}, r"images is empty"),
+    ],
+)
+def test_bad_plot_arguments_are_named(plot, args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plot(*args, **kwargs)
+
+
+def test_reconstructions_need_enough_components(rng):
+    images = rng.random((20, 28, 28))
+    pca = PCA(5).fit(images.reshape(20, -1))
+    with pytest.raises(
+        ValueError, match=r"n_components \[20, 50, 200\] must be between 1 and the 5 components"
+    ):
+        plot_reconstructions(pca, images)
