@@ -190,7 +190,7 @@ def test_fashion_absent_offline_lists_every_place(isolated_fashion, monkeypatch)
 @pytest.mark.parametrize("download", [False, True])
 def test_fashion_explicit_data_home_never_falls_back(isolated_fashion, monkeypatch, download):
     # Issue: data_home="/typo" silently used the system copy. A copy elsewhere must not be used.
-    arrays, md5s = _fake_fashion(isolated_fashion / "env")
+    _, md5s = _fake_fashion(isolated_fashion / "env")
     monkeypatch.setattr(mnist_module, "FASHION_MNIST_MD5", md5s)
     monkeypatch.setenv("MNISTKIT_DATA", str(isolated_fashion / "env"))
     monkeypatch.setattr(mnist_module, "FASHION_MNIST_URLS", ("http://127.0.0.1:9/",))
@@ -205,7 +205,7 @@ def test_fashion_explicit_data_home_never_falls_back(isolated_fashion, monkeypat
 
 def test_fashion_data_home_with_some_files_names_the_missing(isolated_fashion, monkeypatch):
     folder = isolated_fashion / "partial"
-    _, md5s = _fake_fashion(folder)
+    _fake_fashion(folder)
     (folder / "t10k-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(
         DatasetNotFoundError,
