@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exceptions import DatasetNotFoundError
+from ..utils._quiet import quiet_tensorflow_logs
 from ._data import load_entry_data
 from ._records import DATA_MISSING, FAILED, OK, Entry, Result, predictions_path
 
@@ -77,7 +78,7 @@ def run_entry(entry, repeat, results_dir, attempt=""):
     Errors are recorded in the result rather than raised: the status is ``ok``, ``failed`` or
     ``data missing``. Returns the :class:`Result`.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    quiet_tensorflow_logs()
     kind = entry.entry_kind
     result = Result(
         id=entry.id,

@@ -24,6 +24,7 @@ from pathlib import Path
 from joblib import Parallel, delayed, parallel_config
 
 from ..utils._files import atomic_write, remove_abandoned_temporaries
+from ..utils._quiet import quiet_tensorflow_logs
 from ._data import DataIdentities
 from ._entry import environment
 from ._records import (
@@ -314,5 +315,5 @@ def run_suite(
 
 
 def _run_and_name(task, results_dir):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    quiet_tensorflow_logs()
     return task.name, run_isolated(task, results_dir)

@@ -7,16 +7,16 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
-    _fit_context,
     clone,
     is_classifier,
     is_regressor,
 )
 from sklearn.cluster import KMeans
 from sklearn.metrics.cluster import contingency_matrix
-from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils._sklearn_compat import HasMethods, StrOptions, _fit_context
 
 __all__ = ["ClusterClassifier", "check_cluster_count"]
 

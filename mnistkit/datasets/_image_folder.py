@@ -7,6 +7,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ..exceptions import DatasetNotFoundError, ImageFolderError
+from ..utils._validation import check_int_pair
 
 __all__ = ["load_image_folder"]
 
@@ -14,21 +15,6 @@ DEFAULT_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", 
 _COLOR_MODES = {"grayscale": "L", "rgb": "RGB"}
 # How many unreadable files an error message names before it summarises the rest.
 _MAX_NAMED_FILES = 20
-
-
-def _check_image_size(image_size):
-    if isinstance(image_size, int | np.integer):
-        image_size = (int(image_size), int(image_size))
-    if (
-        not isinstance(image_size, tuple | list)
-        or len(image_size) != 2
-        or not all(isinstance(side, int | np.integer) and side > 0 for side in image_size)
-    ):
-        raise ValueError(
-            f"image_size must be a positive int or a (height, width) pair of positive ints; "
-            f"got {image_size!r}."
-        )
-    return int(image_size[0]), int(image_size[1])
 
 
 def _list_images(root, extensions):
@@ -178,7 +164,7 @@ def load_image_folder(
 
     if color_mode not in _COLOR_MODES:
         raise ValueError(f"color_mode must be one of {tuple(_COLOR_MODES)}; got {color_mode!r}.")
-    height, width = _check_image_size(image_size)
+    height, width = check_int_pair(image_size, "image_size", axes="height, width")
     dtype = np.dtype(dtype)
     if dtype != np.uint8 and dtype.kind != "f":
         raise ValueError(f"dtype must be uint8 or a float dtype; got {dtype}.")

@@ -7,7 +7,6 @@ user cache) or downloaded once into the cache.
 
 import contextlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from importlib import resources
@@ -17,6 +16,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ..exceptions import DatasetNotFoundError
+from ..utils._files import open_atomic
 from ._idx import read_idx
 
 __all__ = [
@@ -407,22 +407,19 @@ def _download_fashion_mnist(base_url, target):
         final = target / f"{name}.gz"
         if final.is_file():
             continue
-        handle, temporary = tempfile.mkstemp(dir=target, prefix=f".{name}.", suffix=".part")
-        try:
-            with (
-                os.fdopen(handle, "wb") as out,
-                urllib.request.urlopen(base_url + f"{name}.gz", timeout=30) as response,
-            ):
-                total = int(response.headers.get("Content-Length") or 0) or None
-                with tqdm(total=total, unit="B", unit_scale=True, desc=f"{name}.gz") as bar:
-                    while chunk := response.read(1 << 16):
-                        out.write(chunk)
-                        bar.update(len(chunk))
-            # Raises ChecksumError / IDXFormatError (both ValueError) on a bad download.
-            read_idx(temporary, md5=FASHION_MNIST_MD5[name])
-            os.replace(temporary, final)
-        finally:
-            Path(temporary).unlink(missing_ok=True)
+        with (
+            open_atomic(final) as out,
+            urllib.request.urlopen(base_url + f"{name}.gz", timeout=30) as response,
+        ):
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=f"{name}.gz") as bar:
+                while chunk := response.read(1 << 16):
+                    out.write(chunk)
+                    bar.update(len(chunk))
+            out.flush()
+            # Raises ChecksumError / IDXFormatError (both ValueError) on a bad download, before
+            # the file appears under its final name.
+            read_idx(out.name, md5=FASHION_MNIST_MD5[name])
 
 
 def load_fashion_mnist(

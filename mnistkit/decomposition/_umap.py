@@ -2,11 +2,11 @@
 
 from numbers import Integral, Real
 
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._quiet import quiet_native_import
+from ..utils._sklearn_compat import Interval, _fit_context
 
 __all__ = ["UMAPEmbedding", "make_umap"]
 

@@ -37,6 +37,8 @@ import numba
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
+from ..utils._validation import check_int_pair
+
 __all__ = ["hog_features", "hog_images", "hog_output_shape"]
 
 BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
@@ -46,21 +48,6 @@ _DEFAULT_CHUNK_SIZE = 1024
 
 
 # --- Parameter checks -----------------------------------------------------------------------
-
-
-def _check_pair(value, name):
-    if isinstance(value, Integral) and not isinstance(value, bool):
-        value = (value, value)
-    if (
-        not isinstance(value, tuple | list | np.ndarray)
-        or len(value) != 2
-        or not all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in value)
-    ):
-        raise ValueError(
-            f"{name} must be a positive int or a pair of positive ints (rows, columns); "
-            f"got {value!r}."
-        )
-    return int(value[0]), int(value[1])
 
 
 #: The most orientation bins: one per half degree of the 180 covered. Bins are stored as int16
@@ -82,8 +69,8 @@ def _check_parameters(orientations, pixels_per_cell, cells_per_block, block_norm
         raise ValueError(f"block_norm must be one of {BLOCK_NORMS}; got {block_norm!r}.")
     return (
         int(orientations),
-        _check_pair(pixels_per_cell, "pixels_per_cell"),
-        _check_pair(cells_per_block, "cells_per_block"),
+        check_int_pair(pixels_per_cell, "pixels_per_cell"),
+        check_int_pair(cells_per_block, "cells_per_block"),
     )
 
 

@@ -3,11 +3,11 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import as_image_batch, flatten_images
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._hog import BLOCK_NORMS, MAX_ORIENTATIONS, hog_features, hog_images, hog_output_shape
 
 __all__ = ["HOGTransformer"]

@@ -2,25 +2,13 @@
 
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
 from ..utils import as_image_batch, flatten_images
+from ..utils._sklearn_compat import Interval, StrOptions
+from ..utils._validation import check_int_pair
 from ._base import TRAINING_PARAMETER_CONSTRAINTS, BaseKerasClassifier
 from ._mlp import ACTIVATIONS, check_rates, per_layer
 
 __all__ = ["KerasCNN"]
-
-
-def _pair(value, name):
-    if isinstance(value, Integral):
-        return int(value), int(value)
-    if (
-        isinstance(value, tuple | list)
-        and len(value) == 2
-        and all(isinstance(v, Integral) and v >= 1 for v in value)
-    ):
-        return int(value[0]), int(value[1])
-    raise ValueError(f"{name} must be a positive int or a (rows, columns) pair; got {value!r}.")
 
 
 class KerasCNN(BaseKerasClassifier):
@@ -246,9 +234,11 @@ class KerasCNN(BaseKerasClassifier):
             and all(isinstance(k, Integral) for k in kernels)
         ):
             kernels = (kernels,) * n_blocks
-        kernels = [_pair(k, "kernel_size") for k in per_layer(kernels, n_blocks, "kernel_size")]
+        kernels = [
+            check_int_pair(k, "kernel_size") for k in per_layer(kernels, n_blocks, "kernel_size")
+        ]
         pools = per_layer(self.pool_size, n_blocks, "pool_size")
-        pools = [None if p is None else _pair(p, "pool_size") for p in pools]
+        pools = [None if p is None else check_int_pair(p, "pool_size") for p in pools]
         dropouts = check_rates(
             per_layer(self.block_dropout, n_blocks, "block_dropout"), "block_dropout"
         )

@@ -2,9 +2,8 @@
 
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
 from ..utils import flatten_images
+from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import TRAINING_PARAMETER_CONSTRAINTS, BaseKerasClassifier
 
 __all__ = ["KerasMLP"]

@@ -3,9 +3,10 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import validate_data
+
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 
 __all__ = ["PixelScaler"]
 

@@ -11,6 +11,7 @@ without touching the temporaries of a run that is still writing (on this machine
 machine that shares the folder, as Dask workers do).
 """
 
+import contextlib
 import gzip
 import os
 import re
@@ -18,7 +19,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write", "check_file_name", "remove_abandoned_temporaries"]
+__all__ = ["atomic_write", "check_file_name", "open_atomic", "remove_abandoned_temporaries"]
 
 _HOST = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname()) or "host"
 _TEMPORARY = re.compile(r"^\..+\.(?P<host>[A-Za-z0-9_]+)-(?P<pid>\d+)\.[^.]+\.part$")
@@ -37,6 +38,32 @@ def _fsync_folder(folder):
         pass
     finally:
         os.close(descriptor)
+
+
+@contextlib.contextmanager
+def open_atomic(path):
+    """Open a temporary file that becomes ``path`` when the block ends without an exception.
+
+    Yields a binary file object; its ``name`` is the temporary path (to verify the contents
+    before they are published, as a download's checksum). On an exception the temporary file is
+    removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{_HOST}-{os.getpid()}.", suffix=".part"
+    )
+    os.close(handle)  # reopened by name, so that the file object's ``name`` is its path
+    try:
+        with open(temporary, "wb") as raw:
+            yield raw
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
 
 
 def atomic_write(path, data, *, compress=False):
@@ -63,28 +90,15 @@ def atomic_write(path, data, *, compress=False):
     >>> atomic_write(folder / "result.json", '{"accuracy": 0.99}').read_text()
     '{"accuracy": 0.99}'
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.{_HOST}-{os.getpid()}.", suffix=".part"
-    )
-    try:
-        with os.fdopen(handle, "wb") as raw:
-            if compress:
-                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as stream:
-                    stream.write(data)
-            else:
-                raw.write(data)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-    return path
+    with open_atomic(path) as raw:
+        if compress:
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as stream:
+                stream.write(data)
+        else:
+            raw.write(data)
+    return Path(path)
 
 
 def _process_alive(pid):

@@ -4,7 +4,15 @@ import contextlib
 import os
 import sys
 
-__all__ = ["quiet_native_import"]
+__all__ = ["quiet_native_import", "quiet_tensorflow_logs"]
+
+
+def quiet_tensorflow_logs():
+    """Ask TensorFlow's C++ logging for errors only, unless the user chose a level.
+
+    Set in the environment, so that child processes (benchmark entries) inherit it.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 @contextlib.contextmanager
@@ -15,7 +23,7 @@ def quiet_native_import():
     descriptor 2, before any Python-level setting applies, and umap-learn imports TensorFlow
     when it is installed. Python exceptions still propagate; stderr is restored afterwards.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    quiet_tensorflow_logs()
     try:
         sys.stderr.flush()
         saved = os.dup(2)

@@ -224,7 +224,7 @@ def test_colour_and_single_images_rejected():
         ),
         (
             dict(pixels_per_cell=-2),
-            r"pixels_per_cell must be a positive int or a pair .* got \(-2, -2\)",
+            r"pixels_per_cell must be a positive int or a pair .* got -2\.",
         ),
         (dict(cells_per_block=(1, 2, 3)), r"cells_per_block must .* got \(1, 2, 3\)"),
         (dict(block_norm="L3"), "block_norm must be one of .* got 'L3'"),
