@@ -17,6 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._sklearn_compat import HasMethods, StrOptions, _fit_context
+from ..utils._validation import check_distances_fit, check_numeric_array
 
 __all__ = ["ClusterClassifier", "check_cluster_count"]
 
@@ -134,7 +135,8 @@ class ClusterClassifier(ClassifierMixin, BaseEstimator):
                 "training labels map clusters to classes. Call fit(X, y); to cluster without "
                 "labels, use the clusterer directly."
             )
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        X, y = validate_data(self, check_numeric_array(X), y, dtype=[np.float64, np.float32])
+        check_distances_fit(X)
         self._fit_dtype = X.dtype
         check_classification_targets(y)
         clusterer = clone(
@@ -183,7 +185,8 @@ class ClusterClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         # Predict in the dtype the clusterer was fitted in (KMeans' Cython needs the same).
-        X = validate_data(self, X, reset=False, dtype=self._fit_dtype)
+        X = validate_data(self, check_numeric_array(X), reset=False, dtype=self._fit_dtype)
+        check_distances_fit(X)
         clusters = self.clusterer_.predict(X)
         cluster_ids, labels = self._lookup
         positions = np.searchsorted(cluster_ids, clusters)

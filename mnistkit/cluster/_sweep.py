@@ -1,6 +1,7 @@
 """Sweeps over clusterings (K, init, covariance type, ...) as a table ready to plot."""
 
 import time
+from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -8,6 +9,7 @@ from sklearn.base import clone
 from sklearn.model_selection import ParameterGrid
 
 from ..metrics import clustering_scores
+from ..utils._sklearn_compat import HasMethods, Interval, validate_params
 from ._evaluator import check_cluster_count
 
 __all__ = ["clustering_sweep"]
@@ -44,6 +46,18 @@ def _fit_one(clusterer, params, X, labels_true, silhouette_sample_size, random_s
     return row
 
 
+@validate_params(
+    {
+        "clusterer": [HasMethods(["fit", "predict"])],
+        "param_grid": [dict, list],
+        "X": ["array-like"],
+        "labels_true": ["array-like"],
+        "silhouette_sample_size": [Interval(Integral, 2, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def clustering_sweep(
     clusterer,
     param_grid,

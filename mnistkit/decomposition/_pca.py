@@ -1,7 +1,11 @@
 """What people compute around scikit-learn's PCA: variance thresholds and reconstructions."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
+
+from ..utils._sklearn_compat import HasMethods, Interval, validate_params
 
 __all__ = ["n_components_for_variance", "pca_reconstruct", "reconstruction_error"]
 
@@ -12,6 +16,13 @@ def _ratios(pca_or_ratios):
     return np.asarray(pca_or_ratios, dtype=float)
 
 
+@validate_params(
+    {
+        "pca_or_ratios": [HasMethods(["fit"]), "array-like"],
+        "threshold": [Interval(Real, 0, 1, closed="right")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def n_components_for_variance(pca_or_ratios, threshold=0.9):
     """Smallest number of components whose cumulative explained variance reaches ``threshold``.
 
@@ -32,8 +43,6 @@ def n_components_for_variance(pca_or_ratios, threshold=0.9):
     >>> n_components_for_variance([0.5, 0.3, 0.1, 0.1], 0.85)
     3
     """
-    if not 0 < threshold <= 1:
-        raise ValueError(f"threshold must be in (0, 1]; got {threshold!r}.")
     cumulative = np.cumsum(_ratios(pca_or_ratios))
     reached = np.flatnonzero(cumulative >= threshold - 1e-12)
     if len(reached) == 0:

@@ -7,6 +7,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._quiet import quiet_native_import
 from ..utils._sklearn_compat import Interval, _fit_context
+from ..utils._validation import check_numeric_array
 
 __all__ = ["UMAPEmbedding", "make_umap"]
 
@@ -95,7 +96,7 @@ class UMAPEmbedding(TransformerMixin, BaseEstimator):
         self : object
             Fitted transformer.
         """
-        X = validate_data(self, X, dtype="numeric")
+        X = validate_data(self, check_numeric_array(X), dtype="numeric")
         with quiet_native_import():  # umap-learn imports TensorFlow, which logs from C++
             from umap import UMAP
 
@@ -123,7 +124,7 @@ class UMAPEmbedding(TransformerMixin, BaseEstimator):
             Coordinates.
         """
         check_is_fitted(self, "umap_")
-        X = validate_data(self, X, reset=False, dtype="numeric")
+        X = validate_data(self, check_numeric_array(X), reset=False, dtype="numeric")
         return self.umap_.transform(X)
 
     def fit_transform(self, X, y=None):

@@ -125,6 +125,11 @@ def hog_output_shape(
     return (n_blocks_row, n_blocks_col, *cells_per_block, orientations)
 
 
+# Largest float pixel: gradient magnitudes (up to 2 * sqrt(2) per pixel) summed over a cell of
+# up to a million pixels stay far inside float32's 3.4e38.
+_MAX_PIXEL = 1e30
+
+
 def _check_images(images):
     images = np.asarray(images)
     if images.ndim == 2:
@@ -147,6 +152,14 @@ def _check_images(images):
             "hog_features got images containing NaN or infinity; HOG needs finite pixels. "
             "Replace them (e.g. numpy.nan_to_num) before extracting features."
         )
+    if images.dtype.kind == "f" and images.size:
+        largest = float(np.max(np.abs(images)))
+        if largest > _MAX_PIXEL:
+            raise ValueError(
+                f"hog_features got images with values up to {largest:.3g}; cell histograms are "
+                f"summed in float32 (as in scikit-image), which overflows to inf for pixels "
+                f"beyond {_MAX_PIXEL:.0e}. Scale the images (pixels are 0-255 or 0-1)."
+            )
     return images
 
 
@@ -434,10 +447,10 @@ def hog_features(
         )
     grid = _grid(images.shape[1:], pixels_per_cell, cells_per_block)
     out_dtype = _float_dtype(images.dtype) if dtype is None else np.dtype(dtype)
-    if out_dtype.kind != "f":
+    if out_dtype not in (np.float32, np.float64):
         raise ValueError(
-            f"dtype must be a float dtype (float32 or float64): HOG features are fractions, an "
-            f"integer dtype would round them all to 0; got {out_dtype}."
+            f"dtype must be float32 or float64: HOG features are fractions (an integer dtype "
+            f"would round them all to 0, float16 is not computed); got {out_dtype}."
         )
     n_features = grid[2] * grid[3] * cells_per_block[0] * cells_per_block[1] * orientations
     features = np.empty((len(images), n_features), dtype=out_dtype)

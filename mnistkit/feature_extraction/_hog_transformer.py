@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import as_image_batch, flatten_images
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils._validation import check_numeric_array
 from ._hog import BLOCK_NORMS, MAX_ORIENTATIONS, hog_features, hog_images, hog_output_shape
 
 __all__ = ["HOGTransformer"]
@@ -124,7 +125,9 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
         """Validate X (flat rows or images) and return the batch of images."""
         name = type(self).__name__
         X, shape_from_array = flatten_images(X, owner=name)
-        X = validate_data(self, X, reset=reset, dtype="numeric", ensure_min_features=1)
+        X = validate_data(
+            self, check_numeric_array(X), reset=reset, dtype="numeric", ensure_min_features=1
+        )
         if shape_from_array is not None:
             image_shape = shape_from_array
         elif self.image_shape is not None:

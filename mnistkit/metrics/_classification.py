@@ -1,10 +1,13 @@
 """Classification scores scikit-learn lacks: specificity, confused pairs, McNemar's test."""
 
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import stats
 from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix
+
+from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 
 __all__ = ["McNemarResult", "mcnemar_test", "most_confused_pairs", "specificity_score"]
 
@@ -28,6 +31,16 @@ def _check_pair_of_labels(y_true, y_pred, *, names=("y_true", "y_pred")):
     return y_true, y_pred
 
 
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        "labels": ["array-like", None],
+        "pos_label": [Real, str, "boolean", None],
+        "average": [StrOptions({"binary", "macro", "weighted"}), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def specificity_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary"):
     """Specificity (true negative rate), TN / (TN + FP), per class or averaged.
 
@@ -75,10 +88,8 @@ def specificity_score(y_true, y_pred, *, labels=None, pos_label=1, average="bina
                 "pos_label= the positive class, or average=None for every class."
             )
         matrices = multilabel_confusion_matrix(y_true, y_pred, labels=[pos_label])
-    elif average in (None, "macro", "weighted"):
+    else:  # None, "macro" or "weighted" (validate_params refused anything else)
         matrices = multilabel_confusion_matrix(y_true, y_pred, labels=labels)
-    else:
-        raise ValueError(f"average must be 'binary', 'macro', 'weighted' or None; got {average!r}.")
     tn, fp = matrices[:, 0, 0], matrices[:, 0, 1]
     with np.errstate(invalid="ignore", divide="ignore"):
         per_class = np.where(tn + fp > 0, tn / np.maximum(tn + fp, 1), 0.0)
@@ -92,6 +103,16 @@ def specificity_score(y_true, y_pred, *, labels=None, pos_label=1, average="bina
     return float(np.average(per_class, weights=support)) if support.sum() else 0.0
 
 
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "labels": ["array-like", None],
+        "symmetric": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def most_confused_pairs(y_true, y_pred, *, k=5, labels=None, symmetric=False):
     """The ``k`` most frequent errors, as (true label, predicted label, count).
 
@@ -171,6 +192,15 @@ class McNemarResult:
         return self.pvalue < alpha
 
 
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred_a": ["array-like"],
+        "y_pred_b": ["array-like"],
+        "exact": ["boolean", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def mcnemar_test(y_true, y_pred_a, y_pred_b, *, exact=None):
     """McNemar's test: do two classifiers differ in accuracy on the same test set?
 

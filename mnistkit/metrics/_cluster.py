@@ -1,10 +1,13 @@
 """Clustering scores scikit-learn lacks, and one call that reports all of them."""
 
+from numbers import Integral
+
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn import metrics
 from sklearn.metrics.cluster import contingency_matrix
 
+from ..utils._sklearn_compat import Interval, validate_params
 from ._classification import _check_pair_of_labels
 
 __all__ = ["cluster_accuracy_score", "clustering_scores", "purity_score"]
@@ -14,6 +17,10 @@ def _check_clustering(labels_true, labels_pred):
     return _check_pair_of_labels(labels_true, labels_pred, names=("labels_true", "labels_pred"))
 
 
+@validate_params(
+    {"labels_true": ["array-like"], "labels_pred": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def cluster_accuracy_score(labels_true, labels_pred):
     """Accuracy of a clustering under the best one-to-one cluster-to-class matching.
 
@@ -46,6 +53,10 @@ def cluster_accuracy_score(labels_true, labels_pred):
     return float(table[rows, cols].sum() / len(labels_true))
 
 
+@validate_params(
+    {"labels_true": ["array-like"], "labels_pred": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def purity_score(labels_true, labels_pred):
     """Purity: the fraction of samples in their cluster's most frequent class.
 
@@ -72,6 +83,16 @@ def purity_score(labels_true, labels_pred):
     return float(table.max(axis=0).sum() / len(labels_true))
 
 
+@validate_params(
+    {
+        "labels_true": ["array-like"],
+        "labels_pred": ["array-like"],
+        "X": ["array-like", None],
+        "silhouette_sample_size": [Interval(Integral, 2, None, closed="left"), None],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def clustering_scores(
     labels_true, labels_pred, X=None, *, silhouette_sample_size=10_000, random_state=0
 ):

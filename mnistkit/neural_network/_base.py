@@ -16,6 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils._validation import check_fits_float_dtype, check_numeric_array
 from ._backend import import_keras
 
 __all__ = ["BaseKerasClassifier"]
@@ -54,33 +55,34 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     def _scale(self, X, *, reset):
         """Convert to float32, dividing by 255 as decided at fit (``rescale``).
 
-        The decision is made once, on the training data, and stored in ``input_scaled_``: images
-        predicted later get exactly the scaling the network was trained with. Under
-        ``rescale="auto"`` a change of dtype between fit and predict is ambiguous (float images
-        may hold 0-255 or 0-1 values), so it is an error rather than a silent guess.
+        The decision is made once, on the training data (``input_scaled_``), and images
+        predicted later get exactly the scaling the network was trained with, whatever their
+        dtype: float32 copies of uint8 training pixels are divided by 255 too. Under
+        ``rescale="auto"`` two mismatches are unmistakable and refused: floats within [0, 1] for
+        a network trained on 0-255 pixels (they would be divided again), and uint8 pixels for
+        a network trained on values within [0, 1] (they would not be divided).
         """
         name = type(self).__name__
+        largest = float(np.max(np.abs(X))) if X.size else 0.0
         if reset:
             self.input_scaled_ = self.rescale is True or (
                 self.rescale == "auto" and X.dtype == np.uint8
             )
-            self.input_dtype_ = X.dtype
-        elif self.rescale == "auto" and X.dtype != self.input_dtype_:
-            raise ValueError(
-                f"{name} was fitted on {self.input_dtype_} inputs "
-                f"({'divided by 255' if self.input_scaled_ else 'used as they were'}) and is "
-                f"now given {X.dtype}; with rescale='auto' the scaling cannot be told from the "
-                f"data. Pass X as {self.input_dtype_} like the training data, or fit with "
-                "rescale=True (0-255 pixels) or rescale=False (already scaled)."
-            )
-        if X.dtype.kind == "f" and X.size:
-            largest = float(np.max(np.abs(X)))
-            if largest > float(np.finfo(np.float32).max):
+            self.input_max_ = largest
+        elif self.rescale == "auto" and X.size:
+            trained = f"{name} was trained on inputs up to {self.input_max_:.3g}"
+            if self.input_scaled_ and X.dtype != np.uint8 and largest <= 1 < self.input_max_:
                 raise ValueError(
-                    f"X has values up to {largest:.3g}, which do not fit in float32 (the network "
-                    f"computes in float32, up to {np.finfo(np.float32).max:.3g}): they would "
-                    "become inf. Scale the inputs (pixels are 0-255 or 0-1)."
+                    f"{trained} (uint8 pixels, divided by 255) but X is {X.dtype} within [0, 1], "
+                    "already scaled: it would be divided again. Pass pixels on the 0-255 scale, "
+                    "or fit on scaled data."
                 )
+            if not self.input_scaled_ and X.dtype == np.uint8 and self.input_max_ <= 1 < largest:
+                raise ValueError(
+                    f"{trained} (already scaled) but X is uint8 up to {largest:.0f}: it would "
+                    "reach the network unscaled. Divide X by 255, or fit on uint8 pixels."
+                )
+        check_fits_float_dtype(X, np.float32)
         X = X.astype(np.float32, copy=not self.input_scaled_)
         if self.input_scaled_:
             X *= np.float32(1 / 255)
@@ -88,7 +90,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
     def _prepare_inputs(self, X, *, reset):
         """Validate X and return the float32 array the network takes (flat rows here)."""
-        X = validate_data(self, X, reset=reset, dtype="numeric")
+        X = validate_data(self, check_numeric_array(X), reset=reset, dtype="numeric")
         return self._scale(X, reset=reset)
 
     def _check_architecture(self, input_shape):

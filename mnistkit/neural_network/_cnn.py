@@ -75,9 +75,9 @@ class KerasCNN(BaseKerasClassifier):
         Weights of the classes in the loss.
     rescale : bool or "auto", default="auto"
         Divide inputs by 255: ``"auto"`` for uint8 input only, True always, False never. The
-        choice is made on the training data and applied unchanged at predict; under ``"auto"``
-        predicting on another dtype than the training data's is an error (the scale of float
-        pixels cannot be told from their dtype).
+        choice is made on the training data and applied unchanged at predict (float copies of
+        uint8 training pixels are divided too); under ``"auto"``, inputs on the other scale
+        (floats within [0, 1] for a network trained on 0-255 pixels, or the reverse) are refused.
     warm_start : bool, default=False
         Continue training the fitted network on the next ``fit``. With the cosine schedule, each
         ``fit`` runs a new schedule over its ``epochs`` (with a fresh optimizer state).
@@ -92,8 +92,9 @@ class KerasCNN(BaseKerasClassifier):
         Class labels.
     input_scaled_ : bool
         Whether inputs are divided by 255 (decided on the training data by ``rescale``).
-    input_dtype_ : numpy.dtype
-        The dtype of the training inputs.
+    input_max_ : float
+        The largest absolute training input (before scaling), to refuse inputs on another
+        scale at predict.
     n_features_in_ : int
         Number of values per sample seen during ``fit`` (pixels times channels).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import validate_data
 
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils._validation import check_fits_float_dtype, check_numeric_array
 
 __all__ = ["PixelScaler"]
 
@@ -65,7 +66,7 @@ class PixelScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : object
             The transformer.
         """
-        validate_data(self, X, dtype="numeric")
+        validate_data(self, check_numeric_array(X), dtype="numeric")
         return self
 
     def transform(self, X):
@@ -81,8 +82,9 @@ class PixelScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X_scaled : ndarray of shape (n_samples, n_features)
             ``X / max_value`` in ``dtype``.
         """
-        X = validate_data(self, X, reset=False, dtype="numeric")
+        X = validate_data(self, check_numeric_array(X), reset=False, dtype="numeric")
         dtype = np.dtype(self.dtype)
+        check_fits_float_dtype(X, dtype)
         return np.multiply(X, dtype.type(1.0 / self.max_value), dtype=dtype)
 
     def __sklearn_tags__(self):

@@ -32,21 +32,12 @@ def test_components_for_variance(rng):
     cumulative = np.cumsum(pca.explained_variance_ratio_)
     k = n_components_for_variance(pca, 0.9)
     assert cumulative[k - 1] >= 0.9 > cumulative[k - 2]
-    with pytest.raises(ValueError, match=r"threshold must be in \(0, 1\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"The 'threshold' parameter of n_components_for_variance must be a float in the range \(0.0, 1.0\]",
+    ):
         n_components_for_variance(pca, 1.5)
     with pytest.raises(ValueError, match="less than threshold=0.99"):
         n_components_for_variance(PCA(2).fit(X), 0.99)
     with pytest.raises(ValueError, match="n_components must be between 1 and the 2 components"):
         pca_reconstruct(PCA(2).fit(X), X, n_components=3)
-
-
-def test_umap_embedding_ignores_labels(rng):
-    # With umap.UMAP, fit(X, y) runs supervised UMAP; UMAPEmbedding must not see y.
-    from mnistkit.decomposition import UMAPEmbedding
-
-    X = rng.normal(size=(200, 5))
-    y = rng.integers(0, 2, 200)
-    with_labels = UMAPEmbedding(n_neighbors=10, random_state=0).fit_transform(X, y)
-    without = UMAPEmbedding(n_neighbors=10, random_state=0).fit_transform(X)
-    np.testing.assert_array_equal(with_labels, without)
-    assert with_labels.shape == (200, 2)

@@ -49,7 +49,9 @@ def test_specificity_errors(predictions):
         ValueError, match="average='binary' needs two classes but the labels have 4"
     ):
         specificity_score(y_true, y_pred)
-    with pytest.raises(ValueError, match="average must be"):
+    with pytest.raises(
+        ValueError, match="The 'average' parameter of specificity_score must be a str among"
+    ):
         specificity_score(y_true, y_pred, average="micro")
     with pytest.raises(ValueError, match="y_true has 300 labels but y_pred has 299"):
         specificity_score(y_true, y_pred[:-1], average=None)

@@ -9,8 +9,6 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv
 
-from mnistkit import Pipeline
-from mnistkit.feature_extraction import HOGTransformer
 from mnistkit.neural_network import KerasCNN, KerasMLP
 
 
@@ -190,19 +188,6 @@ def test_grid_search(small_mnist, n_jobs):
     assert search.best_score_ > 0.5
 
 
-def test_pipeline_with_hog_and_unnamed_steps(small_mnist, tmp_path):
-    X, y, X_test, y_test = small_mnist
-    model = Pipeline(
-        [HOGTransformer(orientations=8, cells_per_block=1), tiny_mlp(epochs=5)],
-        memory=str(tmp_path),
-    )
-    assert list(model.named_steps) == ["hogtransformer", "kerasmlp"]
-    search = GridSearchCV(model, {"kerasmlp__hidden_layer_sizes": [(32,), (64,)]}, cv=2)
-    search.fit(X[:800], y[:800])
-    assert search.score(X_test, y_test) > 0.8
-    assert clone(model).get_params()["kerasmlp__hidden_layer_sizes"] == (32,)
-
-
 def test_string_labels_class_weight_and_validation_data(small_mnist):
     X, y, X_test, y_test = small_mnist
     names = np.array(
@@ -309,17 +294,23 @@ def test_scaling_decided_at_fit_is_the_one_applied_at_predict(mnist_test):
     # network used to see 0-255 values at predict: overconfident probabilities, no warning.
     X, y = mnist_test.data[:600], mnist_test.target[:600]
     mlp = KerasMLP(hidden_layer_sizes=(16,), epochs=1, random_state=0).fit(X, y)
-    assert mlp.input_scaled_ and mlp.input_dtype_ == np.uint8
+    assert mlp.input_scaled_ and mlp.input_max_ == 255
+    assert_allclose(
+        mlp.predict_proba(X.astype(np.float32)), mlp.predict_proba(X), rtol=1e-5, atol=1e-6
+    )
+    # Floats already in [0, 1] would be divided again: refused, with the fix.
     with pytest.raises(
         ValueError,
-        match=r"fitted on uint8 inputs \(divided by 255\) and is now given float32; with rescale='auto'",
+        match=r"trained on inputs up to 255 \(uint8 pixels, divided by 255\) but X is float32 within \[0, 1\], already scaled",
     ):
-        mlp.predict_proba(X.astype(np.float32))
-    # Explicit rescale=True divides at predict too, whatever the dtype: same probabilities.
-    fixed = KerasMLP(hidden_layer_sizes=(16,), epochs=1, rescale=True, random_state=0).fit(X, y)
-    assert_allclose(
-        fixed.predict_proba(X.astype(np.float32)), fixed.predict_proba(X), rtol=1e-5, atol=1e-6
-    )
+        mlp.predict(X.astype(np.float32) / 255)
+    # And the reverse: trained on scaled floats, given raw uint8 pixels.
+    scaled = KerasMLP(hidden_layer_sizes=(16,), epochs=1, random_state=0).fit(X / 255.0, y)
+    with pytest.raises(
+        ValueError,
+        match=r"\(already scaled\) but X is uint8 up to 255: it would reach the network unscaled",
+    ):
+        scaled.predict(X)
 
 
 def test_values_beyond_float32_are_an_error():

@@ -185,6 +185,7 @@ def reproduction(outcomes):
         entry = outcome.entry
         usable = outcome.ok and not outcome.stale
         shown = status_cell(outcome) if not usable else None
+        unusable = "stale" if outcome.ok else outcome.status
         if entry.reported_finding:
             ours = outcome.kind.finding(outcome.first) if usable else None
             table.rows.append(
@@ -196,7 +197,7 @@ def reproduction(outcomes):
                     Cell(ours or DASH) if usable else shown,
                     Cell(DASH),
                     Cell(DASH),
-                    Cell("compare in words" if usable else outcome.status, css="finding"),
+                    Cell("compare in words" if usable else unusable, css="finding"),
                 ]
             )
         for figure, reported in entry.reported.items():
@@ -209,7 +210,7 @@ def reproduction(outcomes):
                 bounds = interval(outcome.interval_of(figure))
             else:
                 bounds = DASH
-            judged = verdict(outcome, figure, reported) if usable else outcome.status
+            judged = verdict(outcome, figure, reported) if usable else unusable
             table.rows.append(
                 [
                     Cell(entry.id, href=f"#{entry.id}"),
