@@ -20,3 +20,10 @@ def mnist_test():
     from mnistkit.datasets import load_mnist
 
     return load_mnist(subset="test")
+
+
+@pytest.fixture(scope="session")
+def small_mnist(mnist_test):
+    """1,500 training and 500 test images from the MNIST test set, for quick fits."""
+    X, y = mnist_test.data, mnist_test.target
+    return X[:1500], y[:1500], X[1500:2000], y[1500:2000]

@@ -1,6 +1,5 @@
 """mnistkit.Pipeline: unnamed steps, caching, grid search over named steps."""
 
-import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
@@ -9,25 +8,19 @@ from mnistkit.feature_extraction import HOGTransformer
 from mnistkit.neural_network import KerasMLP
 
 
-@pytest.fixture(scope="module")
-def small_mnist():
-    from mnistkit.datasets import load_mnist
-
-    X, y = load_mnist(subset="test", return_X_y=True)
-    return X[:1500], y[:1500], X[1500:2000], y[1500:2000]
-
-
-def tiny_mlp(**params):
-    defaults = dict(
-        hidden_layer_sizes=(32,), epochs=5, batch_size=64, learning_rate=0.003, random_state=0
-    )
-    return KerasMLP(**{**defaults, **params})
-
-
 def test_pipeline_with_hog_and_unnamed_steps(small_mnist, tmp_path):
     X, y, X_test, y_test = small_mnist
     model = Pipeline(
-        [HOGTransformer(orientations=8, cells_per_block=1), tiny_mlp(epochs=5)],
+        [
+            HOGTransformer(orientations=8, cells_per_block=1),
+            KerasMLP(
+                hidden_layer_sizes=(32,),
+                epochs=5,
+                batch_size=64,
+                learning_rate=0.003,
+                random_state=0,
+            ),
+        ],
         memory=str(tmp_path),
     )
     assert list(model.named_steps) == ["hogtransformer", "kerasmlp"]

@@ -80,16 +80,7 @@ def run_entry(entry, repeat, results_dir, attempt=""):
     """
     quiet_tensorflow_logs()
     kind = entry.entry_kind
-    result = Result(
-        id=entry.id,
-        repeat=repeat,
-        seed=entry.seed(repeat),
-        status=FAILED,
-        entry=entry.to_dict(),
-        attempt=attempt,
-        started=_now(),
-        environment=environment(),
-    )
+    result = Result.start(entry, repeat, attempt, FAILED, started=_now(), environment=environment())
     predictions = predictions_path(results_dir, entry.id, repeat)
     baseline_mib = _peak_rss_mib()
     start = time.perf_counter()

@@ -236,6 +236,19 @@ class Result:
     traceback: str | None = None
     schema: int = SCHEMA_VERSION
 
+    @classmethod
+    def start(cls, entry, repeat, attempt, status, **fields):
+        """A new record of repeat ``repeat`` of ``entry`` (the fields every run fills in)."""
+        return cls(
+            id=entry.id,
+            repeat=repeat,
+            seed=entry.seed(repeat),
+            status=status,
+            entry=entry.to_dict(),
+            attempt=attempt,
+            **fields,
+        )
+
     @property
     def ok(self):
         """Whether the run succeeded."""

@@ -140,13 +140,11 @@ def plan_runs(suite, results_dir, *, only=None, force=False, identities=None):
 def _record_failure(task, results_dir, status, message, seconds, attempt):
     entry, repeat = task.entry, task.repeat
     predictions_path(results_dir, entry.id, repeat).unlink(missing_ok=True)
-    Result(
-        id=entry.id,
-        repeat=repeat,
-        seed=entry.seed(repeat),
-        status=status,
-        entry=entry.to_dict(),
-        attempt=attempt,
+    Result.start(
+        entry,
+        repeat,
+        attempt,
+        status,
         fingerprint={"entry": entry.config_fingerprint(repeat), "data": None},
         seconds=seconds,
         error=message,

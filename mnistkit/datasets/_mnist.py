@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..exceptions import DatasetNotFoundError
+from ..exceptions import DatasetNotFoundError, IDXFormatError
 from ..utils._files import open_atomic
 from ._idx import read_idx
 
@@ -144,6 +144,12 @@ def _read_pair(paths, part, md5s):
         raise ValueError(
             f"{labels_path}: expected a 1-d array of labels; the file holds shape {labels.shape}."
         )
+    for path, array, what in ((images_path, images, "pixels"), (labels_path, labels, "labels")):
+        if array.dtype != np.uint8:  # the IDX type code says int16, float32, ...
+            raise IDXFormatError(
+                f"{path}: expected unsigned bytes ({what} 0-255, IDX type code 0x08); the header's "
+                f"type code says {array.dtype.name}. This is not an MNIST-format {what} file."
+            )
     if len(images) != len(labels):
         raise ValueError(
             f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} "

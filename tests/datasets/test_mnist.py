@@ -281,3 +281,18 @@ def test_fashion_download_into_data_home(isolated_fashion, http_folder, monkeypa
     monkeypatch.setattr(mnist_module, "FASHION_MNIST_URLS", (url,))
     load_fashion_mnist(data_home=isolated_fashion / "home")
     assert len(list((isolated_fashion / "home" / "fashion-mnist").glob("*.gz"))) == 4
+
+
+def test_fashion_file_of_the_wrong_type_is_named(isolated_fashion, monkeypatch):
+    folder = isolated_fashion / "typed"
+    _, md5s = _fake_fashion(folder)
+    write_idx(folder / "train-images-idx3-ubyte.gz", np.zeros((12, 28, 28), dtype=np.float32))
+    md5s["train-images-idx3-ubyte"] = hashlib.md5(
+        gzip.decompress((folder / "train-images-idx3-ubyte.gz").read_bytes())
+    ).hexdigest()
+    monkeypatch.setattr(mnist_module, "FASHION_MNIST_MD5", md5s)
+    with pytest.raises(
+        IDXFormatError,
+        match=r"train-images-idx3-ubyte.gz: expected unsigned bytes \(pixels 0-255, IDX type code 0x08\); the header's type code says float32",
+    ):
+        load_fashion_mnist(data_home=folder, download_if_missing=False)

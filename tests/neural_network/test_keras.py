@@ -12,14 +12,6 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv
 from mnistkit.neural_network import KerasCNN, KerasMLP
 
 
-@pytest.fixture(scope="module")
-def small_mnist():
-    from mnistkit.datasets import load_mnist
-
-    X, y = load_mnist(subset="test", return_X_y=True)
-    return X[:1500], y[:1500], X[1500:2000], y[1500:2000]
-
-
 def tiny_mlp(**params):
     defaults = dict(
         hidden_layer_sizes=(32,), epochs=5, batch_size=64, learning_rate=0.003, random_state=0

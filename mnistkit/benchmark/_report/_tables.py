@@ -152,6 +152,8 @@ def _difference(figure, reported, ours):
         ratio = reported / ours
         text = f"{ratio:,.0f}x faster" if ratio >= 1 else f"{1 / ratio:,.1f}x slower"
         return text, ratio
+    if isinstance(reported, int) and float(ours).is_integer():
+        return f"{int(ours) - reported:+,d}", ours - reported  # counts: parameters, a best depth
     return f"{ours - reported:+.4f}", ours - reported
 
 
@@ -169,6 +171,8 @@ def verdict(outcome, figure, reported):
     if bounds and bounds[0] <= reported <= bounds[1]:
         return "reproduced (within our 95% interval)"
     mean = sum(values) / len(values)
+    if mean == reported:
+        return "reproduced (exactly)"
     if abs(mean - reported) <= tolerance:
         return f"reproduced (within tolerance {number(tolerance)})"
     return "differs"
