@@ -135,7 +135,9 @@ reported = { test_accuracy = 0.80 }
     cells = [cell.strip() for cell in row.split("|")[1:-1]]
     # score "mean ± std", its Wilson interval, F1 "mean ± std", its bootstrap interval, 3 seeds
     assert " ± " in cells[4] and cells[5].startswith("[") and " ± " in cells[6]
-    assert cells[7].startswith("[") and cells[8] == "3"
+    assert cells[7].startswith("[") and cells[8].startswith("3: ")
+    per_seed = [float(value) for value in cells[8][3:].split(", ")]
+    assert len(per_seed) == 3 and abs(sum(per_seed) / 3 - float(cells[4].split(" ± ")[0])) < 1e-4
     low, high = map(float, cells[5].strip("[]").split(", "))
     mean = float(cells[4].split(" ± ")[0])
     assert low < mean < high

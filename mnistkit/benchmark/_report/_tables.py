@@ -77,6 +77,15 @@ def status_cell(outcome):
     return Cell(outcome.status, css=css_class(outcome.status))
 
 
+def _seeds(score, n_ok):
+    """'1', or '3: 0.9905, 0.9912, 0.9920' (each seed's score) for a repeated entry."""
+    if not n_ok:
+        return DASH
+    if score is None or len(score.values) < 2:
+        return number(n_ok)
+    return f"{n_ok}: " + ", ".join(number(value) for value in score.values)
+
+
 def _describe_data(entry):
     """'mnist (lab)', 'mnist, classes 0, 1 (train/test)': what an entry's accuracy is over."""
     classes = f", classes {', '.join(map(str, entry.classes))}" if entry.classes else ""
@@ -97,7 +106,7 @@ LEADERBOARD = [
     Column("95% interval", hint="Wilson interval over the test samples"),
     Column("macro F1"),
     Column("F1 95% interval", hint="bootstrap over the test samples"),
-    Column("seeds"),
+    Column("seeds", hint="how many seeds ran; with several, the score of each"),
     Column("fit (s)"),
     Column("predict (s)"),
     Column("peak memory (MiB)"),
@@ -122,7 +131,7 @@ def leaderboard(outcomes):
                 Cell(interval(score.interval) if score else DASH),
                 Cell(spread(f1.values) if f1 else DASH, f1.mean if f1 else None),
                 Cell(interval(f1.interval) if f1 else DASH),
-                Cell(number(len(ok)) if ok else DASH, len(ok)),
+                Cell(_seeds(score, len(ok)), len(ok)),
                 Cell(number(_mean(ok, "fit_seconds"), 1), _mean(ok, "fit_seconds")),
                 Cell(number(_mean(ok, "predict_seconds"), 2), _mean(ok, "predict_seconds")),
                 Cell(number(_mean(ok, "peak_memory_mib"), 0), _mean(ok, "peak_memory_mib")),
