@@ -4,6 +4,7 @@ The identity is a hash of the arrays themselves, so two results are compared onl
 tested on the same samples with the same labels, whatever their suite entries say.
 """
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,13 +35,21 @@ class EntryData:
     test_images: np.ndarray
     target_names: list
 
-    def train_identity(self):
-        """Hash of the training images and labels."""
+    @functools.cached_property
+    def _train_digest(self):
         return array_digest(self.X_train, self.y_train)
+
+    @functools.cached_property
+    def _test_digest(self):
+        return array_digest(self.X_test, self.y_test)
+
+    def train_identity(self):
+        """Hash of the training images and labels (computed once)."""
+        return self._train_digest
 
     def test_identity(self):
         """Hash of the test images and labels: results with equal ones can be paired."""
-        return array_digest(self.X_test, self.y_test)
+        return self._test_digest
 
     def identity(self):
         """Hash of everything the entry trains and tests on."""

@@ -76,18 +76,11 @@ def test_report_of_every_kind(tiny_suite, tmp_path):
     assert "| clusters |  | homogeneity | 0.5000 |" in summary
 
 
-def test_entries_on_different_test_sets_are_never_paired(suite_file, tmp_path):
-    text = """
-[defaults]
-train_size = 1000
-test_size = 200
-[[entries]]
-id = "nb"
-model = "pixels-gaussian-nb"
-[[entries]]
-id = "tree"
-model = "pixels-decision-tree"
-params = { decisiontreeclassifier__max_depth = 4 }
+def test_entries_on_different_test_sets_are_never_paired(suite_file, two_suite, tmp_path):
+    # TWO's nb and tree share 200 test images; these two do not share theirs with anyone.
+    text = (
+        two_suite.read_text()
+        + """
 [[entries]]
 id = "nb-01"
 model = "pixels-gaussian-nb"
@@ -97,6 +90,7 @@ id = "nb-more"
 model = "pixels-gaussian-nb"
 test_size = 300
 """
+    )
     out = tmp_path / "out"
     run_suite(suite_file(text), out, progress=False)
     html = write_report(out).read_text()

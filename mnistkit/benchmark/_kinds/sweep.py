@@ -47,10 +47,9 @@ class SweepKind(EntryKind):
 
     def validate(self, entry, where):
         from .._fields import SuiteError
-        from ._base import build_model as build
 
         param = entry.options.sweep["param"]
-        if param not in build(entry, entry.random_state).get_params():
+        if param not in build_model(entry, entry.random_state).get_params():
             raise SuiteError(
                 f"{where}: the sweep's param {param!r} is not a parameter of model {entry.model!r}."
             )

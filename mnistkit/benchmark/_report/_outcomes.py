@@ -211,11 +211,13 @@ def _uncertainty(outcome, data):
 
 
 def _comparisons(data, top=4):
-    """McNemar between the best entries of each test set, Holm-adjusted over all pairs."""
+    """McNemar between the best entries of each shared test set, Holm-adjusted over all pairs."""
     from ...metrics import mcnemar_test
 
     comparisons = []
     for members in data.test_sets.values():
+        if len(members) < 2:
+            continue
         best = sorted(members, key=lambda outcome: -outcome.score.mean)[:top]
         for first, second in itertools.combinations(best, 2):
             y_true, first_pred = data.predictions(first.first)
@@ -255,9 +257,5 @@ def load_report_data(results_dir):
         _uncertainty(outcome, data)
         if outcome.ok and not outcome.stale and outcome.f1 is not None:
             data.test_sets.setdefault(outcome.first.test_set, []).append(outcome)
-    data.comparisons = _comparisons(
-        ReportData(
-            run, results_dir, outcomes, {k: v for k, v in data.test_sets.items() if len(v) > 1}, []
-        )
-    )
+    data.comparisons = _comparisons(data)
     return data

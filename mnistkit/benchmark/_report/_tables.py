@@ -5,7 +5,7 @@ the same :class:`Table`, so the page and ``summary.md`` can never disagree on a 
 from dataclasses import dataclass, field
 
 from .._records import OK
-from ._outcomes import NOT_RUN
+from ._outcomes import Spread
 
 __all__ = ["Cell", "Column", "Table", "comparisons", "leaderboard", "reproduction"]
 
@@ -34,9 +34,8 @@ def spread(values, digits=4):
         return DASH
     if len(values) == 1:
         return number(values[0], digits)
-    mean = sum(values) / len(values)
-    std = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
-    return f"{number(mean, digits)} ± {std:.{digits}f}"
+    over_seeds = Spread(values)
+    return f"{number(over_seeds.mean, digits)} ± {over_seeds.std:.{digits}f}"
 
 
 @dataclass(frozen=True)
@@ -298,6 +297,3 @@ def unfinished(outcomes):
                 )
             )
     return lines
-
-
-__all__ += ["DASH", "NOT_RUN", "interval", "not_comparable", "number", "spread", "unfinished"]
