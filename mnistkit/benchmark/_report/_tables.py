@@ -130,7 +130,7 @@ def leaderboard(outcomes):
                 Cell(interval(score.interval) if score else DASH),
                 Cell(spread(f1.values) if f1 else DASH, f1.mean if f1 else None),
                 Cell(interval(f1.interval) if f1 else DASH),
-                Cell(_seeds(score, len(ok)), len(ok)),
+                Cell(_seeds(score, len(ok)), len(ok), css="seeds"),
                 Cell(number(_mean(ok, "fit_seconds"), 1), _mean(ok, "fit_seconds")),
                 Cell(number(_mean(ok, "predict_seconds"), 2), _mean(ok, "predict_seconds")),
                 Cell(number(_mean(ok, "peak_memory_mib"), 0), _mean(ok, "peak_memory_mib")),
