@@ -53,6 +53,14 @@ setup(
             "hypothesis>=6.100",
             "pytest-xdist>=3.5",
             "dask[distributed]>=2024.1",
+            # A real Jupyter kernel runs every plot (tests/plotting/test_notebook.py).
+            "nbclient>=0.10",
+            "nbformat>=5.10",
+            "ipykernel>=6.29",
+            # The gallery check builds the documentation (tests/test_docs.py).
+            "sphinx>=7.2",
+            "numpydoc>=1.7",
+            "sphinx-gallery>=0.16",
         ],
         "docs": [
             "sphinx>=7.2",

@@ -14,6 +14,7 @@ from sklearn.model_selection import GridSearchCV
 
 from mnistkit.baselines import make_baseline
 from mnistkit.datasets import load_mnist
+from mnistkit.plotting import ConfusionMatrixDisplay
 
 X, y = load_mnist(return_X_y=True)
 X, y = X[:6000], y[:6000]
@@ -31,3 +32,8 @@ with (
         search.fit(X, y)
     print("workers:", len(client.scheduler_info()["workers"]))
     print("best:", search.best_params_, f"cross-validated accuracy {search.best_score_:.4f}")
+
+# %%
+# The refitted best pipeline on 2,000 test images it never saw.
+X_test, y_test = load_mnist(subset="test", return_X_y=True)
+ConfusionMatrixDisplay.from_estimator(search.best_estimator_, X_test[:2000], y_test[:2000])

@@ -8,8 +8,6 @@ confusion matrix, the most-confused digit pairs, and the misclassified images. F
 two models with McNemar's test.
 """
 
-from pathlib import Path
-
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.tree import DecisionTreeClassifier
@@ -18,9 +16,9 @@ from mnistkit.datasets import load_mnist_splits
 from mnistkit.feature_extraction import HOGTransformer
 from mnistkit.metrics import evaluate_estimator, mcnemar_test
 from mnistkit.plotting import (
-    plot_confusion_matrix,
-    plot_misclassified,
-    plot_per_class_f1,
+    ClassScoresDisplay,
+    ConfusionMatrixDisplay,
+    MisclassifiedDisplay,
 )
 
 splits = load_mnist_splits()
@@ -44,12 +42,18 @@ print(evaluation)
 print(evaluation.to_frame().round(4))
 
 # %%
-# Plots: confusion matrix, per-class scores, and the mistakes.
-output = Path("evaluation_plots")
-output.mkdir(exist_ok=True)
-plot_confusion_matrix(evaluation, normalize=True).figure.savefig(output / "confusion.png")
-plot_per_class_f1(evaluation).figure.savefig(output / "per_class.png")
-plot_misclassified(evaluation, n_images=20).figure.savefig(output / "misclassified.png")
+# Plots are displays, as in scikit-learn: build one from the evaluation (or straight from
+# the model with ``from_estimator``) and ``plot`` it. In a notebook, a cell whose last line
+# draws a plot shows it; ``display.figure_.savefig("confusion.png")`` writes it to a file.
+ConfusionMatrixDisplay(evaluation).plot(normalize=True)
+
+# %%
+# Precision, recall and F1 of every digit.
+ClassScoresDisplay(evaluation).plot()
+
+# %%
+# The first mistakes, captioned "true -> predicted".
+MisclassifiedDisplay(evaluation).plot(n_images=20)
 
 # %%
 # Is the difference to a decision tree real? McNemar's test on the same test set.
@@ -59,3 +63,7 @@ print(
     f"HOG + logistic regression right where the tree is wrong: {result.only_a_correct}; "
     f"the reverse: {result.only_b_correct}; p-value {result.pvalue:.2e}"
 )
+
+# %%
+# The tree's confusion matrix, straight from the model and the test set.
+ConfusionMatrixDisplay.from_estimator(tree, X_test, y_test)

@@ -9,14 +9,23 @@ downloaded once into the cache): clothes are confused in telling ways.
 from mnistkit.datasets import load_fashion_mnist
 from mnistkit.metrics import evaluate_estimator
 from mnistkit.neural_network import KerasCNN
-from mnistkit.plotting import plot_confusion_matrix
+from mnistkit.plotting import MisclassifiedDisplay, plot_confusion_matrix, plot_image_grid
 
 train = load_fashion_mnist(subset="train")
 test = load_fashion_mnist(subset="test")
+names = list(train.target_names)
 
+# %%
+# Twenty training images with their class names.
+plot_image_grid(train.images[:20], [names[label] for label in train.target[:20]])
+
+# %%
+# Three epochs of the default CNN on 20,000 images.
 model = KerasCNN(epochs=3, random_state=0).fit(train.data[:20_000], train.target[:20_000])
-evaluation = evaluate_estimator(
-    model, test.data, test.target, target_names=list(train.target_names)
-)
+evaluation = evaluate_estimator(model, test.data, test.target, target_names=names)
 print(evaluation)
 plot_confusion_matrix(evaluation, normalize=True)
+
+# %%
+# The first mistakes, captioned "true -> predicted" (long names wrap onto two lines).
+MisclassifiedDisplay(evaluation, test.images).plot(n_images=20)

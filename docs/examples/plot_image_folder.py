@@ -17,6 +17,7 @@ from PIL import Image
 from mnistkit.datasets import load_image_folder
 from mnistkit.metrics import evaluate_estimator
 from mnistkit.neural_network import KerasCNN
+from mnistkit.plotting import ConfusionMatrixDisplay, TrainingHistoryDisplay, plot_image_grid
 
 rng = np.random.default_rng(0)
 root = Path(tempfile.mkdtemp()) / "chest_xray"
@@ -36,6 +37,7 @@ for split, counts in {"train": (120, 360), "test": (40, 60)}.items():
 train = load_image_folder(root / "train", image_size=(64, 64))
 test = load_image_folder(root / "test", image_size=(64, 64))
 print(dict(zip(train.target_names, np.bincount(train.target), strict=True)))
+plot_image_grid(train.images[::40], train.target_names[train.target[::40]], n_cols=6)
 
 # %%
 # Five conv blocks, one sigmoid output, balanced class weights.
@@ -51,3 +53,8 @@ model = KerasCNN(
 model.fit(train.images, names[train.target])
 evaluation = evaluate_estimator(model, test.images, names[test.target], pos_label="PNEUMONIA")
 print(evaluation)
+
+# %%
+# The confusion matrix of the two classes, and the training curves.
+ConfusionMatrixDisplay(evaluation).plot()
+TrainingHistoryDisplay.from_estimator(model, metric="accuracy")

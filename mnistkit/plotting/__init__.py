@@ -1,6 +1,14 @@
-"""Matplotlib plots that return an ``Axes``; they work headless (no pyplot needed)."""
+"""Plots as scikit-learn draws them: displays with ``from_estimator`` / ``from_predictions``.
+
+With ``ax=None`` every plot makes a new :mod:`matplotlib.pyplot` figure, so a notebook shows it
+and sphinx-gallery collects it (headless, pyplot falls back to the Agg backend); with ``ax=``
+it draws into your axes. The ``plot_*`` functions are shortcuts that return the Axes.
+"""
 
 from ._data_plots import (
+    EmbeddingDisplay,
+    ExplainedVarianceDisplay,
+    ReconstructionDisplay,
     plot_class_distribution,
     plot_class_means,
     plot_embedding,
@@ -10,6 +18,10 @@ from ._data_plots import (
     plot_reconstructions,
 )
 from ._evaluation_plots import (
+    ClassScoresDisplay,
+    ConfusionMatrixDisplay,
+    MisclassifiedDisplay,
+    TrainingHistoryDisplay,
     plot_confusion_matrix,
     plot_learning_curves,
     plot_misclassified,
@@ -17,6 +29,13 @@ from ._evaluation_plots import (
 )
 
 __all__ = [
+    "ClassScoresDisplay",
+    "ConfusionMatrixDisplay",
+    "EmbeddingDisplay",
+    "ExplainedVarianceDisplay",
+    "MisclassifiedDisplay",
+    "ReconstructionDisplay",
+    "TrainingHistoryDisplay",
     "plot_class_distribution",
     "plot_class_means",
     "plot_confusion_matrix",

@@ -1,6 +1,7 @@
-"""Helpers shared by the plots: axes creation and image mosaics."""
+"""Helpers shared by the plots: axes creation, the Display base and image mosaics."""
 
 import math
+import textwrap
 
 import numpy as np
 
@@ -8,12 +9,37 @@ from ..utils import infer_image_shape
 
 
 def get_axes(ax, *, figsize):
-    """Return ``ax``, or the axes of a new figure (pyplot-free, so it works headless)."""
+    """Return ``ax``, or the axes of a new pyplot figure.
+
+    As in scikit-learn's displays, a new figure goes through :mod:`matplotlib.pyplot`: that is
+    what Jupyter's inline backend and sphinx-gallery collect and show. Headless, pyplot falls
+    back to the Agg backend, so scripts and tests work without a display; close figures with
+    ``plt.close(...)`` when drawing many.
+    """
     if ax is not None:
         return ax
-    from matplotlib.figure import Figure
+    import matplotlib.pyplot as plt
 
-    return Figure(figsize=figsize, layout="constrained").add_subplot()
+    return plt.figure(figsize=figsize, layout="constrained").add_subplot()
+
+
+class Display:
+    """Base of the displays: ``plot`` draws and stores ``figure_`` and ``ax_``.
+
+    The pattern of scikit-learn's :class:`~sklearn.metrics.ConfusionMatrixDisplay`: the
+    constructor only stores what to draw, ``from_estimator`` / ``from_predictions`` compute it,
+    ``plot(ax=...)`` draws it and returns the display.
+    """
+
+    def _axes(self, ax, *, figsize):
+        ax = get_axes(ax, figsize=figsize)
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return ax
+
+    def __repr__(self):
+        drawn = "drawn" if hasattr(self, "ax_") else "not drawn yet: call .plot()"
+        return f"<{type(self).__name__} ({drawn})>"
 
 
 def as_images(images, name="images"):
@@ -74,7 +100,9 @@ def image_mosaic(images, captions=None, *, n_cols=10, ax=None, cmap="gray_r", co
     """Tile images into one picture on one Axes, each with an optional caption below it.
 
     One ``imshow`` keeps the plot a single Axes (easy to place in a report) and fast for
-    hundreds of images.
+    hundreds of images. Captions too wide for their image (``"T-shirt/top -> Shirt"``) are
+    wrapped onto more lines, and the rows made taller to hold them, so neighbours never
+    overlap.
     """
     images = as_images(images)
     n_images = len(images)
@@ -82,14 +110,24 @@ def image_mosaic(images, captions=None, *, n_cols=10, ax=None, cmap="gray_r", co
     n_rows = max(1, math.ceil(n_images / n_cols))
     height, width = images.shape[1:3]
     gap = max(1, height // 6)
-    caption_space = (height // 2) if captions is not None else 0
+    if captions is not None:
+        captions = [wrap_caption(caption) for caption in captions]
+        n_lines = max(caption.count("\n") + 1 for caption in captions) if captions else 1
+        caption_space = max(2, round(height * 0.3)) * n_lines  # about 8-point lines
+    else:
+        caption_space = 0
     cell_h, cell_w = height + gap + caption_space, width + gap
     canvas_shape = (n_rows * cell_h, n_cols * cell_w, *images.shape[3:])
     canvas = np.full(canvas_shape, np.nan, dtype=float)
     for index, image in enumerate(images):
         row, col = divmod(index, n_cols)
         canvas[row * cell_h : row * cell_h + height, col * cell_w : col * cell_w + width] = image
-    ax = get_axes(ax, figsize=(1.1 * n_cols + 0.5, 1.2 * n_rows + 0.6))
+    # Square pixels: the figure has the canvas's aspect (each cell about 1.1 inches wide).
+    inches_per_pixel = 1.1 / cell_w
+    ax = get_axes(
+        ax,
+        figsize=(1.1 * n_cols + 0.5, inches_per_pixel * cell_h * n_rows + 0.6),
+    )
     shown = ax.imshow(canvas, cmap=cmap, interpolation="nearest")
     if colorbar:
         ax.figure.colorbar(shown, ax=ax, fraction=0.046, pad=0.04, label="pixel value")
@@ -98,13 +136,39 @@ def image_mosaic(images, captions=None, *, n_cols=10, ax=None, cmap="gray_r", co
             row, col = divmod(index, n_cols)
             ax.text(
                 col * cell_w + width / 2,
-                row * cell_h + height + caption_space * 0.55,
+                row * cell_h + height + gap / 3,
                 str(caption),
                 ha="center",
-                va="center",
+                va="top",
                 fontsize=8,
             )
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel(f"{n_images} images of {height} x {width} pixels")
     return ax
+
+
+#: Characters of an 8-point caption that fit under one image of a mosaic (1.1 inches wide).
+CAPTION_WIDTH = 14
+
+
+def wrap_caption(caption, width=CAPTION_WIDTH):
+    """Break a caption wider than an image: before ``->`` first, then between words.
+
+    Examples
+    --------
+    >>> from mnistkit.plotting._common import wrap_caption
+    >>> print(wrap_caption("T-shirt/top -> Shirt"))
+    T-shirt/top
+    -> Shirt
+    >>> wrap_caption("7 -> 1")
+    '7 -> 1'
+    """
+    caption = str(caption)
+    if len(caption) <= width:
+        return caption
+    lines = caption.replace(" -> ", "\n-> ").split("\n")
+    wrapped = []
+    for line in lines:
+        wrapped.extend(textwrap.wrap(line, width, break_long_words=False) or [""])
+    return "\n".join(wrapped)

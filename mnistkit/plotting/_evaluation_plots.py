@@ -1,10 +1,20 @@
-"""Plots of a trained classifier: confusion matrix, per-class F1, learning curves, mistakes."""
+"""Plots of a trained classifier: confusion matrix, per-class scores, learning curves, mistakes.
+
+Each plot is a display in scikit-learn's sense (:class:`~sklearn.metrics.ConfusionMatrixDisplay`
+is the model): build it ``from_estimator`` (a fitted classifier and a test set),
+``from_predictions`` (labels) or from an evaluation, then ``plot(ax=...)``; the ``plot_*``
+functions are one-line shortcuts that return the Axes.
+"""
 
 import numpy as np
 
-from ._common import get_axes, image_mosaic
+from ._common import Display, as_images, image_mosaic
 
 __all__ = [
+    "ClassScoresDisplay",
+    "ConfusionMatrixDisplay",
+    "MisclassifiedDisplay",
+    "TrainingHistoryDisplay",
     "plot_confusion_matrix",
     "plot_learning_curves",
     "plot_misclassified",
@@ -12,8 +22,489 @@ __all__ = [
 ]
 
 
+def _evaluation_of(estimator, X, y, *, target_names=None, images=None):
+    """The evaluation of a fitted classifier's predictions on ``X`` (its classes in order)."""
+    from ..metrics import evaluate
+
+    if not hasattr(estimator, "predict"):
+        raise TypeError(
+            f"from_estimator needs a fitted classifier with predict(); got "
+            f"{type(estimator).__name__}. For labels you already have, use from_predictions."
+        )
+    y_pred = estimator.predict(X)
+    labels = getattr(estimator, "classes_", None)
+    if labels is not None and not np.isin(np.asarray(y), labels).all():
+        labels = None  # test labels the model never saw: evaluate() uses the labels found
+    return evaluate(y, y_pred, labels=labels, target_names=target_names, images=images)
+
+
+def _evaluation_from_predictions(y_true, y_pred, *, labels=None, target_names=None, images=None):
+    from ..metrics import evaluate
+
+    return evaluate(y_true, y_pred, labels=labels, target_names=target_names, images=images)
+
+
+class _EvaluationDisplay(Display):
+    """A display drawn from a :class:`~mnistkit.metrics.ClassificationEvaluation`."""
+
+    def __init__(self, evaluation):
+        self.evaluation = evaluation
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y, *, target_names=None, ax=None, **plot_params):
+        """Predict ``X`` with a fitted classifier and draw the plot of its predictions.
+
+        Parameters
+        ----------
+        estimator : fitted classifier
+            Anything with ``predict`` (a pipeline too); its ``classes_`` give the class order.
+        X : array-like
+            Test inputs.
+        y : array-like of shape (n_samples,)
+            True labels.
+        target_names : list of str, default=None
+            Display names of the classes, in order.
+        ax : matplotlib.axes.Axes, default=None
+            Where to draw; ``None`` makes a new pyplot figure.
+        **plot_params
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display
+            With ``figure_`` and ``ax_``.
+        """
+        evaluation = _evaluation_of(estimator, X, y, target_names=target_names)
+        return cls(evaluation).plot(ax=ax, **plot_params)
+
+    @classmethod
+    def from_predictions(
+        cls, y_true, y_pred, *, labels=None, target_names=None, ax=None, **plot_params
+    ):
+        """Draw the plot of predicted labels against the true ones.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            True labels.
+        y_pred : array-like of shape (n_samples,)
+            Predicted labels.
+        labels : array-like of shape (n_classes,), default=None
+            The classes, in order; ``None`` uses the sorted labels found.
+        target_names : list of str, default=None
+            Display names of ``labels``.
+        ax : matplotlib.axes.Axes, default=None
+            Where to draw; ``None`` makes a new pyplot figure.
+        **plot_params
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display
+            With ``figure_`` and ``ax_``.
+        """
+        evaluation = _evaluation_from_predictions(
+            y_true, y_pred, labels=labels, target_names=target_names
+        )
+        return cls(evaluation).plot(ax=ax, **plot_params)
+
+
+class ConfusionMatrixDisplay(_EvaluationDisplay):
+    """Confusion matrix with every cell annotated and the accuracy in the title.
+
+    Like :class:`sklearn.metrics.ConfusionMatrixDisplay`, built from an evaluation (or with
+    :meth:`from_estimator` / :meth:`from_predictions`), drawn with :meth:`plot`.
+
+    Parameters
+    ----------
+    evaluation : ClassificationEvaluation
+        From :func:`mnistkit.metrics.evaluate`.
+
+    Attributes
+    ----------
+    im_ : matplotlib.image.AxesImage
+        The matrix.
+    text_ : ndarray of shape (n_classes, n_classes) of matplotlib.text.Text
+        The cell annotations.
+    figure_ : matplotlib.figure.Figure
+        The figure drawn into.
+    ax_ : matplotlib.axes.Axes
+        The axes drawn into.
+
+    Examples
+    --------
+    >>> from mnistkit.plotting import ConfusionMatrixDisplay
+    >>> display = ConfusionMatrixDisplay.from_predictions([0, 1, 1, 2], [0, 1, 2, 2])
+    >>> display.ax_.get_xlabel(), display.text_.shape
+    ('Predicted label', (3, 3))
+    """
+
+    def plot(self, *, normalize=False, cmap="Blues", title=None, ax=None):
+        """Draw the matrix.
+
+        Parameters
+        ----------
+        normalize : bool, default=False
+            Show each row divided by its total (recall on the diagonal) instead of counts.
+        cmap : str, default="Blues"
+            Colour map.
+        title : str, default=None
+            Title; ``None`` writes one with the accuracy.
+        ax : matplotlib.axes.Axes, default=None
+            Where to draw; ``None`` makes a new pyplot figure.
+
+        Returns
+        -------
+        display : ConfusionMatrixDisplay
+        """
+        evaluation = self.evaluation
+        ax = self._axes(ax, figsize=(7, 6))
+        matrix = (
+            evaluation.confusion_matrix_normalized if normalize else evaluation.confusion_matrix
+        )
+        self.im_ = ax.imshow(matrix, cmap=cmap, vmin=0, vmax=1 if normalize else None)
+        ax.figure.colorbar(
+            self.im_,
+            ax=ax,
+            fraction=0.046,
+            pad=0.04,
+            label="fraction of true class" if normalize else "count",
+        )
+        n_classes = len(evaluation.labels)
+        ticks = np.arange(n_classes)
+        ax.set_xticks(
+            ticks,
+            evaluation.target_names,
+            rotation=45 if n_classes > 6 else 0,
+            ha="right" if n_classes > 6 else "center",
+        )
+        ax.set_yticks(ticks, evaluation.target_names)
+        threshold = matrix.max() / 2 if matrix.size else 0
+        font_size = 9 if n_classes <= 10 else 6
+        self.text_ = np.empty((n_classes, n_classes), dtype=object)
+        for row in range(n_classes):
+            for col in range(n_classes):
+                value = matrix[row, col]
+                self.text_[row, col] = ax.text(
+                    col,
+                    row,
+                    f"{value:.2f}" if normalize else f"{int(value)}",
+                    ha="center",
+                    va="center",
+                    fontsize=font_size,
+                    color="white" if value > threshold else "black",
+                )
+        ax.set_xlabel("Predicted label")
+        ax.set_ylabel("True label")
+        kind = "row-normalised" if normalize else "counts"
+        ax.set_title(title or f"Confusion matrix ({kind}), accuracy {evaluation.accuracy:.4f}")
+        return self
+
+
+class ClassScoresDisplay(_EvaluationDisplay):
+    """Bar chart of each class's precision, recall and F1.
+
+    Parameters
+    ----------
+    evaluation : ClassificationEvaluation
+        From :func:`mnistkit.metrics.evaluate`.
+
+    Attributes
+    ----------
+    bars_ : dict of str to matplotlib.container.BarContainer
+        The bars of ``"precision"``, ``"recall"`` and ``"f1"``.
+    figure_ : matplotlib.figure.Figure
+        The figure drawn into.
+    ax_ : matplotlib.axes.Axes
+        The axes drawn into.
+
+    Examples
+    --------
+    >>> from mnistkit.plotting import ClassScoresDisplay
+    >>> display = ClassScoresDisplay.from_predictions([0, 1, 1, 2], [0, 1, 2, 2])
+    >>> sorted(display.bars_), len(display.ax_.patches)
+    (['f1', 'precision', 'recall'], 9)
+    """
+
+    def plot(self, *, title=None, ax=None):
+        """Draw the bars.
+
+        Parameters
+        ----------
+        title : str, default=None
+            Title; ``None`` writes one with the macro F1.
+        ax : matplotlib.axes.Axes, default=None
+            Where to draw; ``None`` makes a new pyplot figure.
+
+        Returns
+        -------
+        display : ClassScoresDisplay
+        """
+        evaluation = self.evaluation
+        ax = self._axes(ax, figsize=(8, 4))
+        table = evaluation.per_class
+        positions = np.arange(len(table))
+        width = 0.27
+        self.bars_ = {}
+        for offset, column in zip((-width, 0, width), ("precision", "recall", "f1"), strict=True):
+            self.bars_[column] = ax.bar(positions + offset, table[column], width, label=column)
+        ax.set_xticks(positions, table.index, rotation=45 if len(table) > 6 else 0)
+        low = max(0.0, float(table[["precision", "recall", "f1"]].min().min()) - 0.05)
+        ax.set_ylim(low, 1.0)
+        ax.set_xlabel("Class")
+        ax.set_ylabel("Score")
+        ax.legend(loc="lower right", ncols=3)
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_title(title or f"Per-class scores (macro F1 {evaluation.f1_macro:.4f})")
+        return self
+
+
+class MisclassifiedDisplay(_EvaluationDisplay):
+    """A grid of misclassified test images captioned "true -> predicted".
+
+    Parameters
+    ----------
+    evaluation : ClassificationEvaluation
+        From :func:`mnistkit.metrics.evaluate`.
+    images : ndarray of shape (n_samples, height, width) or (n_samples, n_pixels), default=None
+        The test images; ``None`` uses ``evaluation.images``.
+
+    Attributes
+    ----------
+    indices_ : ndarray
+        Test indices of the images shown.
+    figure_ : matplotlib.figure.Figure
+        The figure drawn into.
+    ax_ : matplotlib.axes.Axes
+        The axes drawn into.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mnistkit.plotting import MisclassifiedDisplay
+    >>> images = np.eye(4).repeat(4, axis=0).reshape(4, 4, 4)
+    >>> display = MisclassifiedDisplay.from_predictions([0, 1, 1, 2], [0, 1, 2, 2], images)
+    >>> display.indices_
+    array([2])
+    """
+
+    def __init__(self, evaluation, images=None):
+        self.evaluation = evaluation
+        self.images = images
+
+    @classmethod
+    def from_estimator(
+        cls, estimator, X, y, *, images=None, target_names=None, ax=None, **plot_params
+    ):
+        """Predict ``X`` with a fitted classifier and show the images it got wrong.
+
+        Parameters
+        ----------
+        estimator : fitted classifier
+            Anything with ``predict`` (a pipeline too).
+        X : array-like
+            Test inputs.
+        y : array-like of shape (n_samples,)
+            True labels.
+        images : ndarray, default=None
+            The test images; ``None`` draws ``X`` (images, or flat rows of a square image).
+        target_names : list of str, default=None
+            Display names of the classes, in order.
+        ax : matplotlib.axes.Axes, default=None
+            Where to draw; ``None`` makes a new pyplot figure.
+        **plot_params
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : MisclassifiedDisplay
+        """
+        evaluation = _evaluation_of(estimator, X, y, target_names=target_names)
+        return cls(evaluation, X if images is None else images).plot(ax=ax, **plot_params)
+
+    @classmethod
+    def from_predictions(
+        cls, y_true, y_pred, images, *, labels=None, target_names=None, ax=None, **plot_params
+    ):
+        """Show the images whose predicted label is wrong.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            True labels.
+        y_pred : array-like of shape (n_samples,)
+            Predicted labels.
+        images : ndarray of shape (n_samples, height, width) or (n_samples, n_pixels)
+            The images the predictions were made on.
+        labels : array-like of shape (n_classes,), default=None
+            The classes, in order.
+        target_names : list of str, default=None
+            Display names of ``labels``.
+        ax : matplotlib.axes.Axes, default=None
+            Where to draw; ``None`` makes a new pyplot figure.
+        **plot_params
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : MisclassifiedDisplay
+        """
+        evaluation = _evaluation_from_predictions(
+            y_true, y_pred, labels=labels, target_names=target_names
+        )
+        return cls(evaluation, images).plot(ax=ax, **plot_params)
+
+    def plot(self, *, n_images=25, n_cols=5, title=None, ax=None):
+        """Draw the mistakes (the first ones in test order).
+
+        Parameters
+        ----------
+        n_images : int, default=25
+            How many mistakes to show.
+        n_cols : int, default=5
+            Images per row.
+        title : str, default=None
+            Title.
+        ax : matplotlib.axes.Axes, default=None
+            Where to draw; ``None`` makes a new pyplot figure.
+
+        Returns
+        -------
+        display : MisclassifiedDisplay
+        """
+        evaluation = self.evaluation
+        images = evaluation.images if self.images is None else self.images
+        if images is None:
+            raise ValueError(
+                "The misclassified images need the test images: pass images=, or build the "
+                "evaluation with evaluate(..., images=X_test)."
+            )
+        if len(images) != evaluation.n_samples:
+            raise ValueError(
+                f"images has {len(images)} entries but the evaluation has "
+                f"{evaluation.n_samples} samples; pass the test images the predictions were "
+                "made on."
+            )
+        images = as_images(images)
+        names = dict(zip(evaluation.labels.tolist(), evaluation.target_names, strict=True))
+        wrong = evaluation.misclassified_indices
+        self.indices_ = wrong[:n_images]
+        if len(self.indices_) == 0:
+            ax = self._axes(ax, figsize=(5, 1.5))
+            ax.text(0.5, 0.5, "No misclassified images", ha="center", va="center")
+            ax.set_axis_off()
+            return self
+        captions = [
+            f"{names[evaluation.y_true[i].item()]} -> {names[evaluation.y_pred[i].item()]}"
+            for i in self.indices_
+        ]
+        ax = image_mosaic(images[self.indices_], captions, n_cols=n_cols, ax=ax)
+        self.ax_, self.figure_ = ax, ax.figure
+        ax.set_title(
+            title or f"Misclassified: {len(self.indices_)} of {len(wrong)} (true -> predicted)"
+        )
+        return self
+
+
+class TrainingHistoryDisplay(Display):
+    """Training and validation curves per epoch, to judge under- and overfitting.
+
+    Parameters
+    ----------
+    history : dict
+        Per-epoch lists as in a mnistkit network's ``history_`` (``loss``, ``val_loss``,
+        ``accuracy``, ``val_accuracy``).
+
+    Attributes
+    ----------
+    lines_ : list of matplotlib.lines.Line2D
+        The training and validation curves.
+    figure_ : matplotlib.figure.Figure
+        The figure drawn into.
+    ax_ : matplotlib.axes.Axes
+        The axes drawn into.
+
+    Examples
+    --------
+    >>> from mnistkit.plotting import TrainingHistoryDisplay
+    >>> history = {"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.6, 0.5]}
+    >>> display = TrainingHistoryDisplay(history).plot()
+    >>> [line.get_label() for line in display.ax_.get_lines()]
+    ['training', 'validation', 'best validation']
+    """
+
+    def __init__(self, history):
+        self.history = history
+
+    @classmethod
+    def from_estimator(cls, estimator, *, metric="loss", ax=None, **plot_params):
+        """Draw the curves of a fitted network (alone or last in a pipeline).
+
+        Parameters
+        ----------
+        estimator : fitted estimator
+            With a ``history_`` of per-epoch lists, as mnistkit's networks have.
+        metric : str, default="loss"
+            Which curve pair to draw.
+        ax : matplotlib.axes.Axes, default=None
+            Where to draw; ``None`` makes a new pyplot figure.
+        **plot_params
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : TrainingHistoryDisplay
+        """
+        final = estimator[-1] if hasattr(estimator, "steps") else estimator
+        if not hasattr(final, "history_"):
+            raise ValueError(
+                f"{type(final).__name__} has no history_: fit a mnistkit network first, or pass "
+                "a dict of per-epoch lists to TrainingHistoryDisplay(history).plot()."
+            )
+        return cls(final.history_).plot(metric=metric, ax=ax, **plot_params)
+
+    def plot(self, *, metric="loss", title=None, ax=None):
+        """Draw one curve pair.
+
+        Parameters
+        ----------
+        metric : str, default="loss"
+            Which curve pair to draw: ``"loss"`` or ``"accuracy"``.
+        title : str, default=None
+            Title.
+        ax : matplotlib.axes.Axes, default=None
+            Where to draw; ``None`` makes a new pyplot figure.
+
+        Returns
+        -------
+        display : TrainingHistoryDisplay
+        """
+        history = self.history
+        if metric not in history:
+            raise ValueError(
+                f"history has no {metric!r} curve; it has {sorted(history)}. Pass metric= one "
+                "of them."
+            )
+        ax = self._axes(ax, figsize=(6, 4))
+        epochs = np.arange(1, len(history[metric]) + 1)
+        self.lines_ = ax.plot(epochs, history[metric], marker="o", markersize=3, label="training")
+        validation = history.get(f"val_{metric}")
+        if validation is not None:
+            self.lines_ += ax.plot(epochs, validation, marker="o", markersize=3, label="validation")
+            best = int(np.argmin(validation) if "loss" in metric else np.argmax(validation))
+            ax.axvline(best + 1, color="grey", linestyle=":", linewidth=1, label="best validation")
+        ax.set_xlabel("Epoch")
+        ax.set_ylabel(metric.replace("_", " "))
+        ax.legend()
+        ax.grid(alpha=0.3)
+        ax.set_title(title or f"Learning curves: {metric}")
+        return self
+
+
 def plot_confusion_matrix(evaluation, *, normalize=False, ax=None, cmap="Blues", title=None):
     """Draw the confusion matrix of an evaluation, with every cell annotated.
+
+    A shortcut for ``ConfusionMatrixDisplay(evaluation).plot(...).ax_``.
 
     Parameters
     ----------
@@ -22,7 +513,7 @@ def plot_confusion_matrix(evaluation, *, normalize=False, ax=None, cmap="Blues",
     normalize : bool, default=False
         Show each row divided by its total (recall on the diagonal) instead of counts.
     ax : matplotlib.axes.Axes, default=None
-        Where to draw; ``None`` makes a new figure.
+        Where to draw; ``None`` makes a new pyplot figure (shown in a notebook).
     cmap : str, default="Blues"
         Colour map.
     title : str, default=None
@@ -40,56 +531,21 @@ def plot_confusion_matrix(evaluation, *, normalize=False, ax=None, cmap="Blues",
     >>> ax.get_xlabel(), ax.get_ylabel()
     ('Predicted label', 'True label')
     """
-    ax = get_axes(ax, figsize=(7, 6))
-    matrix = evaluation.confusion_matrix_normalized if normalize else evaluation.confusion_matrix
-    image = ax.imshow(matrix, cmap=cmap, vmin=0, vmax=1 if normalize else None)
-    ax.figure.colorbar(
-        image,
-        ax=ax,
-        fraction=0.046,
-        pad=0.04,
-        label="fraction of true class" if normalize else "count",
-    )
-    n_classes = len(evaluation.labels)
-    ticks = np.arange(n_classes)
-    ax.set_xticks(
-        ticks,
-        evaluation.target_names,
-        rotation=45 if n_classes > 6 else 0,
-        ha="right" if n_classes > 6 else "center",
-    )
-    ax.set_yticks(ticks, evaluation.target_names)
-    threshold = matrix.max() / 2 if matrix.size else 0
-    font_size = 9 if n_classes <= 10 else 6
-    for row in range(n_classes):
-        for col in range(n_classes):
-            value = matrix[row, col]
-            text = f"{value:.2f}" if normalize else f"{int(value)}"
-            ax.text(
-                col,
-                row,
-                text,
-                ha="center",
-                va="center",
-                fontsize=font_size,
-                color="white" if value > threshold else "black",
-            )
-    ax.set_xlabel("Predicted label")
-    ax.set_ylabel("True label")
-    kind = "row-normalised" if normalize else "counts"
-    ax.set_title(title or f"Confusion matrix ({kind}), accuracy {evaluation.accuracy:.4f}")
-    return ax
+    display = ConfusionMatrixDisplay(evaluation)
+    return display.plot(normalize=normalize, cmap=cmap, title=title, ax=ax).ax_
 
 
 def plot_per_class_f1(evaluation, *, ax=None, title=None):
     """Bar chart of per-class precision, recall and F1.
+
+    A shortcut for ``ClassScoresDisplay(evaluation).plot(...).ax_``.
 
     Parameters
     ----------
     evaluation : ClassificationEvaluation
         From :func:`mnistkit.metrics.evaluate`.
     ax : matplotlib.axes.Axes, default=None
-        Where to draw.
+        Where to draw; ``None`` makes a new pyplot figure (shown in a notebook).
     title : str, default=None
         Title.
 
@@ -97,25 +553,13 @@ def plot_per_class_f1(evaluation, *, ax=None, title=None):
     -------
     ax : matplotlib.axes.Axes
     """
-    ax = get_axes(ax, figsize=(8, 4))
-    table = evaluation.per_class
-    positions = np.arange(len(table))
-    width = 0.27
-    for offset, column in zip((-width, 0, width), ("precision", "recall", "f1"), strict=True):
-        ax.bar(positions + offset, table[column], width, label=column)
-    ax.set_xticks(positions, table.index, rotation=45 if len(table) > 6 else 0)
-    low = max(0.0, float(table[["precision", "recall", "f1"]].min().min()) - 0.05)
-    ax.set_ylim(low, 1.0)
-    ax.set_xlabel("Class")
-    ax.set_ylabel("Score")
-    ax.legend(loc="lower right", ncols=3)
-    ax.grid(axis="y", alpha=0.3)
-    ax.set_title(title or f"Per-class scores (macro F1 {evaluation.f1_macro:.4f})")
-    return ax
+    return ClassScoresDisplay(evaluation).plot(title=title, ax=ax).ax_
 
 
 def plot_learning_curves(history, *, metric="loss", ax=None, title=None):
     """Training and validation curves per epoch, to judge under- and overfitting.
+
+    A shortcut for ``TrainingHistoryDisplay(history).plot(...).ax_``.
 
     Parameters
     ----------
@@ -125,7 +569,7 @@ def plot_learning_curves(history, *, metric="loss", ax=None, title=None):
     metric : str, default="loss"
         Which curve pair to draw: ``"loss"`` or ``"accuracy"``.
     ax : matplotlib.axes.Axes, default=None
-        Where to draw.
+        Where to draw; ``None`` makes a new pyplot figure (shown in a notebook).
     title : str, default=None
         Title.
 
@@ -140,31 +584,13 @@ def plot_learning_curves(history, *, metric="loss", ax=None, title=None):
     >>> [line.get_label() for line in ax.get_lines()]
     ['training', 'validation', 'best validation']
     """
-    if metric not in history:
-        raise ValueError(
-            f"history has no {metric!r} curve; it has {sorted(history)}. Pass metric= one of them."
-        )
-    ax = get_axes(ax, figsize=(6, 4))
-    epochs = np.arange(1, len(history[metric]) + 1)
-    ax.plot(epochs, history[metric], marker="o", markersize=3, label="training")
-    if f"val_{metric}" in history:
-        ax.plot(epochs, history[f"val_{metric}"], marker="o", markersize=3, label="validation")
-        best = int(
-            np.argmin(history[f"val_{metric}"])
-            if "loss" in metric
-            else np.argmax(history[f"val_{metric}"])
-        )
-        ax.axvline(best + 1, color="grey", linestyle=":", linewidth=1, label="best validation")
-    ax.set_xlabel("Epoch")
-    ax.set_ylabel(metric.replace("_", " "))
-    ax.legend()
-    ax.grid(alpha=0.3)
-    ax.set_title(title or f"Learning curves: {metric}")
-    return ax
+    return TrainingHistoryDisplay(history).plot(metric=metric, title=title, ax=ax).ax_
 
 
 def plot_misclassified(evaluation, images=None, *, n_images=25, n_cols=5, ax=None, title=None):
     """A grid of misclassified test images captioned "true -> predicted".
+
+    A shortcut for ``MisclassifiedDisplay(evaluation, images).plot(...).ax_``.
 
     Parameters
     ----------
@@ -178,7 +604,7 @@ def plot_misclassified(evaluation, images=None, *, n_images=25, n_cols=5, ax=Non
     n_cols : int, default=5
         Images per row.
     ax : matplotlib.axes.Axes, default=None
-        Where to draw.
+        Where to draw; ``None`` makes a new pyplot figure (shown in a notebook).
     title : str, default=None
         Title.
 
@@ -186,27 +612,5 @@ def plot_misclassified(evaluation, images=None, *, n_images=25, n_cols=5, ax=Non
     -------
     ax : matplotlib.axes.Axes
     """
-    images = evaluation.images if images is None else images
-    if images is None:
-        raise ValueError(
-            "plot_misclassified needs the test images: pass images=, or build the evaluation "
-            "with evaluate(..., images=X_test)."
-        )
-    if len(images) != evaluation.n_samples:
-        raise ValueError(
-            f"images has {len(images)} entries but the evaluation has {evaluation.n_samples} "
-            "samples; pass the test images the predictions were made on."
-        )
-    names = dict(zip(evaluation.labels.tolist(), evaluation.target_names, strict=True))
-    chosen = evaluation.misclassified_indices[:n_images]
-    captions = [
-        f"{names[evaluation.y_true[i].item()]} -> {names[evaluation.y_pred[i].item()]}"
-        for i in chosen
-    ]
-    ax = image_mosaic(np.asarray(images)[chosen], captions, n_cols=n_cols, ax=ax)
-    ax.set_title(
-        title
-        or f"Misclassified: {len(chosen)} of {len(evaluation.misclassified_indices)}"
-        " (true -> predicted)"
-    )
-    return ax
+    display = MisclassifiedDisplay(evaluation, images)
+    return display.plot(n_images=n_images, n_cols=n_cols, title=title, ax=ax).ax_

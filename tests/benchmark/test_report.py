@@ -202,6 +202,26 @@ def test_a_report_write_that_fails_half_way_leaves_the_old_report(two_suite, tmp
     assert not [p for p in (out / "report").rglob(".*") if p.is_file()]
 
 
+def test_the_report_closes_the_figures_it_draws_and_only_those(two_suite, tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from mnistkit.benchmark import _report
+
+    out = tmp_path / "out"
+    run_suite(two_suite, out, progress=False)
+    mine = plt.figure()  # a notebook user's own figure stays open
+    write_report(out)
+    assert plt.get_fignums() == [mine.number]
+
+    def fail(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_report, "_save_figure", fail)
+    with pytest.raises(OSError, match="No space left"):
+        write_report(out)
+    assert plt.get_fignums() == [mine.number]  # closed on failure too
+
+
 def test_report_refuses_ids_that_leave_the_folder(two_suite, tmp_path):
     out = tmp_path / "out"
     run_suite(two_suite, out, progress=False)

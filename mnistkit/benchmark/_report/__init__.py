@@ -11,6 +11,7 @@ never overwrites one the old page shows; the page and the summary are replaced a
 figures no page refers to any more are removed after that.
 """
 
+import contextlib
 import hashlib
 import io
 import json
@@ -128,11 +129,29 @@ def _card(outcome, data, figures_dir):
             )
         )
     suffix = f" (seed {first.seed})" if entry.repeats > 1 else ""
-    for caption, slug, figure in outcome.kind.figures(first, data):
-        card["figures"].append(
-            (caption + suffix, _save_figure(figure, f"{entry.id}-{slug}", figures_dir))
-        )
+    with _closing_new_figures():
+        for caption, slug, figure in outcome.kind.figures(first, data):
+            card["figures"].append(
+                (caption + suffix, _save_figure(figure, f"{entry.id}-{slug}", figures_dir))
+            )
     return card
+
+
+@contextlib.contextmanager
+def _closing_new_figures():
+    """Close the pyplot figures opened inside (the plots draw into new pyplot figures).
+
+    A report draws hundreds of figures in one process: each card's are closed once saved, and
+    only those, so figures a notebook user has open stay open.
+    """
+    import matplotlib.pyplot as plt
+
+    before = set(plt.get_fignums())
+    try:
+        yield
+    finally:
+        for number in set(plt.get_fignums()) - before:
+            plt.close(number)
 
 
 def _environment(data):
