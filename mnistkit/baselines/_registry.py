@@ -3,9 +3,10 @@
 A name is ``<features>-<model>``: features ``pixels`` (scaled to [0, 1]), ``pca`` (scaled, then
 PCA with 50 components) or ``hog`` (:class:`~mnistkit.feature_extraction.HOGTransformer`), and a
 model from :data:`MODELS`; plus the special pipelines in :data:`SPECIAL` (``pixels-cnn``,
-``umap-gmm``, ...). Steps are named as :func:`sklearn.pipeline.make_pipeline` names them
-(``pixelscaler``, ``pca``, ``hogtransformer``, ``svc``, ...), so overrides and grids use
-``svc__C``, ``pca__n_components``.
+``umap-gmm``, ...). A special pipeline replaces the combination of the same name:
+``hog-svc-rbf`` is the tuned recipe, not SVC on the plain ``hog`` features. Steps are named as
+:func:`sklearn.pipeline.make_pipeline` names them (``pixelscaler``, ``pca``, ``hogtransformer``,
+``svc``, ...), so overrides and grids use ``svc__C``, ``pca__n_components``.
 """
 
 import difflib
@@ -15,16 +16,17 @@ from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
+from sklearn.multiclass import OneVsRestClassifier
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 from ..cluster import ClusterClassifier
 from ..feature_extraction import HOGTransformer
-from ..preprocessing import PixelScaler
+from ..preprocessing import Deskewer, PixelScaler
 
 __all__ = ["FEATURES", "MODELS", "SPECIAL", "describe_baseline", "list_baselines", "make_baseline"]
 
@@ -51,8 +53,16 @@ MODELS = {
     "svc-linear": ("SVC, linear kernel", lambda: SVC(kernel="linear", C=1.0)),
     "svc-sigmoid": ("SVC, sigmoid kernel", lambda: SVC(kernel="sigmoid", C=1.0)),
     "linear-svc": (
-        "LinearSVC (liblinear), standardised inputs",
-        lambda: [StandardScaler(), LinearSVC(C=0.01, max_iter=2000)],
+        "LinearSVC (liblinear's primal solver, tol=1e-3), one class against the rest per core, "
+        "standardised inputs",
+        # n_samples >> n_features on MNIST, so scikit-learn's dual="auto" already picks the
+        # primal (Newton) solver; on 60,000 standardised HOG rows it took 745 s at tol=1e-4 and
+        # the dual solver 215 s. tol=1e-3 stops at the same test accuracy (0.9815 against
+        # 0.9817), and the ten one-vs-rest problems run in parallel (liblinear is one thread).
+        lambda: [
+            StandardScaler(),
+            OneVsRestClassifier(LinearSVC(C=0.01, dual=False, tol=1e-3, max_iter=2000), n_jobs=-1),
+        ],
     ),
     "decision-tree": (
         "decision tree, max_depth=15",
@@ -87,27 +97,33 @@ SPECIAL = {
         "KerasCNN with its default recipe on the images (uint8 pixels scaled inside)",
         lambda: [_keras("KerasCNN")],
     ),
-    "umap-gmm": (
-        "pixels scaled, UMAP to 2 dimensions (n_neighbors=10, min_dist=0), then a 10-component "
-        "full-covariance GaussianMixture named after the training labels: the best unsupervised "
-        "configuration (cluster accuracy about 0.96 on MNIST)",
+    "hog-svc-rbf": (
+        "the tuned HOG + RBF SVC: images deskewed, HOG (9 orientations, 4x4 cells, 2x2 blocks) "
+        "beside the deskewed pixels (weighted 0.7, so both carry about the same variance), "
+        "PCA(80), SVC(C=10)",
         lambda: [
-            PixelScaler(),
-            _umap(n_components=2, n_neighbors=10),
-            ClusterClassifier(
-                GaussianMixture(n_components=10, covariance_type="full", n_init=10),
-                random_state=0,
+            Deskewer(n_jobs=-1),
+            FeatureUnion(
+                [("hog", HOGTransformer(n_jobs=-1)), ("pixels", PixelScaler())],
+                transformer_weights={"hog": 1.0, "pixels": 0.7},
             ),
+            PCA(n_components=80, random_state=0),
+            SVC(kernel="rbf", C=10.0, gamma="scale", cache_size=1000),
         ],
     ),
+    "umap-gmm": (
+        "the best unsupervised recipe: images deskewed and scaled, PCA(50), a 2-d UMAP "
+        "embedding of the training images (n_neighbors=15, min_dist=0) clustered by a "
+        "10-component full-covariance GaussianMixture, clusters named after the training "
+        "labels; a new image takes the cluster of most of its 10 nearest training images in "
+        "PCA space (no UMAP transform)",
+        lambda: _umap_clustering(
+            GaussianMixture(n_components=10, covariance_type="full", n_init=5)
+        ),
+    ),
     "umap-kmeans": (
-        "pixels scaled, UMAP to 2 dimensions (n_neighbors=10, min_dist=0), then KMeans(10) named "
-        "after the training labels (KMeans splits the elongated clusters UMAP makes)",
-        lambda: [
-            PixelScaler(),
-            _umap(n_components=2, n_neighbors=10),
-            ClusterClassifier(KMeans(n_clusters=10, n_init=10), random_state=0),
-        ],
+        "as umap-gmm, with KMeans(10) clustering the embedding",
+        lambda: _umap_clustering(KMeans(n_clusters=10, n_init=10)),
     ),
     "pca200-kmeans": (
         "pixels scaled, PCA(200), KMeans(10) (the lab reports' clustering)",
@@ -125,6 +141,20 @@ def _keras(name):
     from .. import neural_network
 
     return getattr(neural_network, name)()
+
+
+def _umap_clustering(clusterer):
+    return [
+        Deskewer(n_jobs=-1),
+        PixelScaler(),
+        PCA(n_components=50, random_state=0),
+        ClusterClassifier(
+            clusterer,
+            embedding=_umap(n_components=2, n_neighbors=15, min_dist=0.0),
+            assign="neighbors",
+            random_state=0,
+        ),
+    ]
 
 
 def _umap(**params):

@@ -13,10 +13,11 @@ from sklearn.base import (
 )
 from sklearn.cluster import KMeans
 from sklearn.metrics.cluster import contingency_matrix
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._sklearn_compat import HasMethods, StrOptions, _fit_context
+from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
 from ..utils._validation import check_distances_fit, check_numeric_array
 
 __all__ = ["ClusterClassifier", "check_cluster_count"]
@@ -61,27 +62,45 @@ class ClusterClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     clusterer : estimator, default=None
-        Unfitted clusterer with ``fit`` and ``predict``; ``None`` means
-        ``KMeans(n_clusters=10, n_init="auto")``. It is cloned in ``fit``.
+        Unfitted clusterer with ``fit`` and ``predict`` (with ``assign="neighbors"``,
+        ``fit_predict`` is enough: SpectralClustering, AgglomerativeClustering, HDBSCAN);
+        ``None`` means ``KMeans(n_clusters=10, n_init="auto")``. It is cloned in ``fit``.
     mapping : {"majority", "hungarian"}, default="majority"
         ``"majority"`` names each cluster after its most frequent training label (several
         clusters may share a class: the right choice when K > number of classes).
         ``"hungarian"`` finds the best one-to-one matching (Hungarian algorithm); clusters left
         unmatched fall back to their majority label.
     random_state : int, RandomState instance or None, default=None
-        Set on the cloned clusterer when it has a ``random_state`` parameter.
+        Set on the cloned clusterer when it has a ``random_state`` parameter (not on the
+        embedding, which keeps its own: a seeded UMAP runs on one thread).
+    embedding : transformer, default=None
+        Unfitted transformer (e.g. :class:`~mnistkit.decomposition.UMAPEmbedding`) fitted on X
+        without labels; the clusterer clusters its output. ``None`` clusters X itself.
+    assign : {"clusterer", "neighbors"}, default="clusterer"
+        How new samples get a cluster in ``predict``. ``"clusterer"`` embeds them (with the
+        embedding's ``transform``) and asks the clusterer. ``"neighbors"`` gives each the
+        cluster most of its ``n_neighbors`` nearest training samples in X's space belong to:
+        no embedding of new points at all (UMAP's ``transform`` is slow and, for points between
+        clusters, weak), and clusters of any shape carry over to held-out data.
+    n_neighbors : int, default=10
+        Neighbours that vote with ``assign="neighbors"``.
 
     Attributes
     ----------
     clusterer_ : estimator
         The fitted clone of ``clusterer``.
+    embedding_ : transformer or None
+        The fitted clone of ``embedding``.
+    training_clusters_ : ndarray of shape (n_samples,)
+        The cluster of each training sample.
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     cluster_to_label_ : dict
         The class each cluster is mapped to.
     training_cluster_accuracy_ : float
         Unsupervised accuracy of the training clustering under the best one-to-one matching
-        (:func:`mnistkit.metrics.cluster_accuracy_score`).
+        (:func:`mnistkit.metrics.cluster_accuracy_score`): the transductive, training-set
+        figure. ``score`` on held-out samples gives the held-out one.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -103,15 +122,30 @@ class ClusterClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "clusterer": [None, HasMethods(["fit", "predict"])],
+        "clusterer": [None, HasMethods(["fit"])],
         "mapping": [StrOptions({"majority", "hungarian"})],
         "random_state": ["random_state"],
+        "embedding": [None, HasMethods(["fit_transform"])],
+        "assign": [StrOptions({"clusterer", "neighbors"})],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, clusterer=None, *, mapping="majority", random_state=None):
+    def __init__(
+        self,
+        clusterer=None,
+        *,
+        mapping="majority",
+        random_state=None,
+        embedding=None,
+        assign="clusterer",
+        n_neighbors=10,
+    ):
         self.clusterer = clusterer
         self.mapping = mapping
         self.random_state = random_state
+        self.embedding = embedding
+        self.assign = assign
+        self.n_neighbors = n_neighbors
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
@@ -142,18 +176,41 @@ class ClusterClassifier(ClassifierMixin, BaseEstimator):
         clusterer = clone(
             self.clusterer if self.clusterer is not None else KMeans(n_clusters=10, n_init="auto")
         )
-        if is_classifier(clusterer) or is_regressor(clusterer) or not hasattr(clusterer, "predict"):
+        if is_classifier(clusterer) or is_regressor(clusterer):
             raise ValueError(
                 f"ClusterClassifier needs a clusterer (fit(X) and predict(X), such as KMeans or "
-                f"GaussianMixture); got {type(clusterer).__name__}, which is "
-                f"{'a supervised estimator' if hasattr(clusterer, 'predict') else 'not one'}. Use "
-                "a supervised model directly instead."
+                f"GaussianMixture); got {type(clusterer).__name__}, which is a supervised "
+                "estimator. Use a supervised model directly instead."
+            )
+        labels_only = not hasattr(clusterer, "predict")
+        if labels_only and (self.assign != "neighbors" or not hasattr(clusterer, "fit_predict")):
+            raise ValueError(
+                f"{type(clusterer).__name__} has no predict(X), so it cannot assign new samples "
+                "to its clusters. Pass assign='neighbors' (new samples take the cluster of their "
+                "nearest training samples; the clusterer needs fit_predict), or use a clusterer "
+                "with predict such as KMeans or GaussianMixture."
             )
         if self.random_state is not None and "random_state" in clusterer.get_params():
             clusterer.set_params(random_state=self.random_state)
         check_cluster_count(clusterer, len(X))
-        self.clusterer_ = clusterer.fit(X)
-        clusters = self.clusterer_.predict(X)
+        self.embedding_ = None
+        features = X
+        if self.embedding is not None:
+            # The embedding keeps its own random_state: a seeded UMAP runs on one thread.
+            self.embedding_ = clone(self.embedding)
+            features = self.embedding_.fit_transform(X)  # no y: the embedding stays unsupervised
+        if labels_only:
+            clusters = clusterer.fit_predict(features)
+            self.clusterer_ = clusterer
+        else:
+            self.clusterer_ = clusterer.fit(features)
+            clusters = self.clusterer_.predict(features)
+        self.training_clusters_ = clusters
+        if self.assign == "neighbors":
+            # Brute-force search: exact, and BLAS-fast on the tens of dimensions this is for.
+            self._neighbors = KNeighborsClassifier(
+                n_neighbors=min(self.n_neighbors, len(X)), algorithm="brute", n_jobs=-1
+            ).fit(X, clusters)
         self.classes_, y_codes = np.unique(y, return_inverse=True)
         cluster_ids, cluster_codes = np.unique(clusters, return_inverse=True)
         table = contingency_matrix(y_codes, cluster_codes)  # classes x clusters
@@ -187,7 +244,11 @@ class ClusterClassifier(ClassifierMixin, BaseEstimator):
         # Predict in the dtype the clusterer was fitted in (KMeans' Cython needs the same).
         X = validate_data(self, check_numeric_array(X), reset=False, dtype=self._fit_dtype)
         check_distances_fit(X)
-        clusters = self.clusterer_.predict(X)
+        if self.assign == "neighbors":
+            clusters = self._neighbors.predict(X)
+        else:
+            features = X if self.embedding_ is None else self.embedding_.transform(X)
+            clusters = self.clusterer_.predict(features)
         cluster_ids, labels = self._lookup
         positions = np.searchsorted(cluster_ids, clusters)
         positions = np.clip(positions, 0, len(cluster_ids) - 1)

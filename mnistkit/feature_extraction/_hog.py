@@ -35,8 +35,8 @@ from numbers import Integral
 
 import numba
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
 
+from ..utils._chunks import run_chunks
 from ..utils._validation import check_int_pair
 
 __all__ = ["hog_features", "hog_images", "hog_output_shape"]
@@ -357,21 +357,6 @@ def _cell_histograms(images, orientations, pixels_per_cell, transform_sqrt, grid
     return histograms
 
 
-def _run_chunks(function, n_samples, chunk_size, n_jobs):
-    """Call ``function(start, stop)`` on consecutive chunks, on ``n_jobs`` threads."""
-    chunks = [
-        (start, min(start + chunk_size, n_samples)) for start in range(0, n_samples, chunk_size)
-    ]
-    if effective_n_jobs(n_jobs) == 1 or len(chunks) == 1:
-        for start, stop in chunks:
-            function(start, stop)
-    else:
-        # The numba kernels release the GIL, so threads share the cores without copies.
-        Parallel(n_jobs=n_jobs, backend="threading")(
-            delayed(function)(start, stop) for start, stop in chunks
-        )
-
-
 def hog_features(
     images,
     *,
@@ -462,7 +447,7 @@ def hog_features(
         )
         _normalize_blocks(histograms, *cells_per_block, norm_code, _EPS, features[start:stop])
 
-    _run_chunks(process, len(images), chunk_size, n_jobs)
+    run_chunks(process, len(images), chunk_size, n_jobs)
     return features
 
 
@@ -576,5 +561,5 @@ def hog_images(
                     :, (centre_rows[rows] + d_row)[:, None], (centre_cols[cols] + d_col)[None, :]
                 ] += values
 
-    _run_chunks(process, len(images), chunk_size, n_jobs)
+    run_chunks(process, len(images), chunk_size, n_jobs)
     return pictures

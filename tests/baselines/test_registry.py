@@ -33,8 +33,11 @@ def test_small_fit(mnist_test, name):
 def test_overrides():
     pipeline = make_baseline("pixels-decision-tree", max_depth=4)
     assert pipeline.get_params()["decisiontreeclassifier__max_depth"] == 4
-    pipeline = make_baseline("hog-svc-rbf", hogtransformer__orientations=8, svc__C=3)
+    pipeline = make_baseline("hog-logistic-regression", hogtransformer__orientations=8)
     assert pipeline.get_params()["hogtransformer__orientations"] == 8
+    pipeline = make_baseline("hog-svc-rbf", featureunion__hog__orientations=8, C=3)
+    assert pipeline.get_params()["featureunion__hog__orientations"] == 8
+    assert pipeline.get_params()["svc__C"] == 3
     with pytest.raises(ValueError, match="Invalid parameter 'depth'"):
         make_baseline("pixels-decision-tree", depth=4)
 

@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
+from sklearn.decomposition import PCA
 from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import GridSearchCV
 
@@ -126,3 +128,46 @@ def test_clustering_sweep_with_nothing_to_sweep_is_an_error(grid):
     X, y = make_blobs(60, centers=3, random_state=0)
     with pytest.raises(ValueError, match=r"has nothing to sweep"):
         clustering_sweep(KMeans(n_init=1), grid, X, y)
+
+
+class _Spy(PCA):
+    """PCA that records the y it was fitted with."""
+
+    def fit_transform(self, X, y=None):
+        self.seen_y = y
+        return super().fit_transform(X)
+
+
+def test_embedding_is_fitted_without_labels_and_neighbours_assign_new_points(mnist_test):
+    X, y = mnist_test.data[:3000] / 255.0, mnist_test.target[:3000]
+    model = ClusterClassifier(
+        KMeans(10, n_init=4), embedding=_Spy(20), assign="neighbors", n_neighbors=5, random_state=0
+    ).fit(X[:2000], y[:2000])
+    assert model.embedding_.seen_y is None  # unsupervised: the labels only name clusters
+    assert model.training_clusters_.shape == (2000,)
+    # A training sample's neighbours include itself: most keep their own cluster.
+    own = model._neighbors.predict(X[:2000])
+    assert np.mean(own == model.training_clusters_) > 0.9
+    held_out = model.score(X[2000:], y[2000:])
+    # The same clusters assigned by the clusterer on the embedding: similar held-out accuracy.
+    by_clusterer = clone(model).set_params(assign="clusterer").fit(X[:2000], y[:2000])
+    assert abs(by_clusterer.score(X[2000:], y[2000:]) - held_out) < 0.05
+    assert 0.4 < held_out < 0.9
+
+
+def test_neighbour_assignment_follows_clusters_of_any_shape():
+    """Two interleaved half-moons, clustered by SpectralClustering (fit_predict only): a new
+    point takes its neighbours' cluster, so held-out points keep the clusters' shapes."""
+    from sklearn.cluster import SpectralClustering
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(600, noise=0.05, random_state=0)
+    spectral = SpectralClustering(2, affinity="nearest_neighbors", random_state=0)
+    model = ClusterClassifier(spectral, assign="neighbors").fit(X[:400], y[:400])
+    assert model.training_cluster_accuracy_ > 0.99
+    assert model.score(X[400:], y[400:]) > 0.99
+    # KMeans on the same data cuts across the moons.
+    kmeans = ClusterClassifier(KMeans(2, n_init=4), random_state=0).fit(X[:400], y[:400])
+    assert kmeans.score(X[400:], y[400:]) < 0.9
+    with pytest.raises(ValueError, match="SpectralClustering has no predict.*assign='neighbors'"):
+        ClusterClassifier(spectral).fit(X[:400], y[:400])
