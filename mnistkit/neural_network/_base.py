@@ -5,11 +5,13 @@ step is a method (as skorch splits its loop), so a subclass changes only the arc
 (:meth:`BaseKerasClassifier._hidden_layers`) and the input layout.
 """
 
+import copy
 import math
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -35,6 +37,7 @@ TRAINING_PARAMETER_CONSTRAINTS = {
     "validation_fraction": [None, Interval(Real, 0, 1, closed="left")],
     "patience": [Interval(Integral, 1, None, closed="left")],
     "class_weight": [None, dict, StrOptions({"balanced"})],
+    "callbacks": [None, list],
     "rescale": ["boolean", StrOptions({"auto"})],
     "warm_start": ["boolean"],
     "random_state": ["random_state"],
@@ -117,6 +120,19 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             )
         return classes, np.searchsorted(classes, y)
 
+    def _sample_weights(self, codes, sample_weight):
+        """Per-sample loss weights: ``sample_weight`` times the class weight, or None."""
+        class_weights = self._class_weights(codes)
+        if class_weights is None and sample_weight is None:
+            return None
+        weights = np.ones(len(codes)) if sample_weight is None else sample_weight.copy()
+        if class_weights is not None:
+            factors = np.ones(len(self.classes_))
+            for code, weight in class_weights.items():
+                factors[code] = weight
+            weights *= factors[codes]
+        return weights.astype(np.float32)
+
     def _class_weights(self, codes):
         if self.class_weight is None:
             return None
@@ -183,44 +199,111 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     # --- Step 4: training -------------------------------------------------------------------
 
     def _callbacks(self, keras, has_validation):
-        if not self.early_stopping:
-            return []
-        return [
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss" if has_validation else "loss",
-                patience=self.patience,
-                restore_best_weights=True,
+        callbacks = []
+        for index, callback in enumerate(self.callbacks or []):
+            if not isinstance(callback, keras.callbacks.Callback):
+                raise TypeError(
+                    f"callbacks[{index}] is a {type(callback).__name__}, not a "
+                    "keras.callbacks.Callback; pass instances such as "
+                    "keras.callbacks.ModelCheckpoint(...)."
+                )
+            # A fresh copy per fit: a callback binds to the model it trains (set_model) and
+            # keeps state (best value, wait counters); the user's instance stays untouched.
+            callbacks.append(copy.deepcopy(callback))
+        if self.early_stopping:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss" if has_validation else "loss",
+                    patience=self.patience,
+                    restore_best_weights=True,
+                )
             )
-        ]
+        return callbacks
 
-    def _split_validation(self, X, codes, validation_data, for_fit):
-        """Return (X_train, y_train, validation) with validation held out from the end."""
+    def _validation_seed(self):
+        if self.random_state is None:
+            return None
+        # A seed of its own, drawn like the weights' seed, so the split is reproducible.
+        return check_random_state(self.random_state).randint(0, 2**31 - 1) ^ 0x5EED
+
+    def _split_validation(self, X, codes, weights, validation_data, for_fit):
+        """Return (X_train, codes_train, sample_weight_train, validation).
+
+        The hold-out is a stratified, shuffled split of the training data when every class
+        has at least two samples (else a shuffled one), seeded by ``random_state``.
+        """
         if validation_data is not None:
-            X_val, y_val = validation_data
+            if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
+                raise ValueError(
+                    "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+                    f"sample_weight_val); got {type(validation_data).__name__}."
+                )
+            X_val, y_val = validation_data[:2]
             X_val = self._prepare_inputs(X_val, reset=False)
-            _, val_codes = self._encode_targets(np.asarray(y_val), self.classes_)
-            return X, codes, (X_val, val_codes)
+            _, val_codes = self._encode_targets(column_or_1d(y_val), self.classes_)
+            if len(val_codes) != len(X_val):
+                raise ValueError(
+                    f"validation_data has {len(X_val)} inputs but {len(val_codes)} labels."
+                )
+            validation = (X_val, self._targets(val_codes))
+            if len(validation_data) == 3:
+                validation += (self._check_sample_weight(validation_data[2], len(X_val)),)
+            return X, codes, weights, validation
         fraction = self.validation_fraction
         if fraction is None:
             fraction = 0.1 if (self.early_stopping and for_fit) else 0.0
         n_validation = round(fraction * len(X))
         if n_validation == 0:
-            return X, codes, None
+            return X, codes, weights, None
         if n_validation >= len(X):
             raise ValueError(
                 f"validation_fraction={fraction} leaves no training samples out of {len(X)}."
             )
-        cut = len(X) - n_validation
-        return X[:cut], codes[:cut], (X[cut:], codes[cut:])
+        counts = np.bincount(codes, minlength=len(self.classes_))
+        present = np.count_nonzero(counts)
+        stratify = (
+            codes
+            if counts[counts > 0].min() >= 2
+            and n_validation >= present
+            and len(X) - n_validation >= present
+            else None
+        )
+        train, held_out = train_test_split(
+            np.arange(len(X)),
+            test_size=n_validation,
+            stratify=stratify,
+            random_state=self._validation_seed(),
+        )
+        validation = (X[held_out], self._targets(codes[held_out]))
+        if weights is not None:
+            validation += (weights[held_out],)
+            weights = weights[train]
+        return X[train], codes[train], weights, validation
 
-    def _train(self, keras, X, codes, validation, epochs):
+    def _targets(self, codes):
+        """What the network's loss takes: float 0/1 for one sigmoid unit, else class codes."""
+        return codes.astype(np.float32) if len(self.classes_) == 2 else codes
+
+    @staticmethod
+    def _check_sample_weight(sample_weight, n_samples):
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        if weights.ndim != 1 or len(weights) != n_samples:
+            raise ValueError(
+                f"sample_weight must have one weight per sample ({n_samples}); got shape "
+                f"{weights.shape}."
+            )
+        if not np.isfinite(weights).all() or (weights < 0).any():
+            raise ValueError("sample_weight must be finite and non-negative.")
+        return weights
+
+    def _train(self, keras, X, codes, weights, validation, epochs):
         history = self.model_.fit(
             X,
-            codes.astype(np.float32) if len(self.classes_) == 2 else codes,
+            self._targets(codes),
+            sample_weight=weights,
             batch_size=self.batch_size,
             epochs=epochs,
             validation_data=validation,
-            class_weight=self._class_weights(codes),
             callbacks=self._callbacks(keras, validation is not None),
             shuffle=True,
             verbose=self.verbose,
@@ -240,7 +323,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         }
         self.n_parameters_ = int(self.model_.count_params())
 
-    def _fit(self, X, y, *, validation_data, epochs, classes=None, partial=False):
+    def _fit(
+        self, X, y, *, validation_data, epochs, classes=None, partial=False, sample_weight=None
+    ):
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -256,7 +341,14 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             _, codes = self._encode_targets(y, self.classes_)
         else:
             self.classes_, codes = self._encode_targets(y, classes)
-        X, codes, validation = self._split_validation(X, codes, validation_data, not partial)
+        if sample_weight is not None:
+            sample_weight = self._check_sample_weight(sample_weight, len(X))
+        # The hold-out keeps the user's sample weights (class weights weigh training only,
+        # as Keras's class_weight does).
+        X, codes, sample_weight, validation = self._split_validation(
+            X, codes, sample_weight, validation_data, not partial
+        )
+        weights = self._sample_weights(codes, sample_weight)
         steps = math.ceil(len(X) / self.batch_size)
         schedule_epochs = None if partial else epochs  # None: constant learning rate
         if not continuing:
@@ -272,13 +364,13 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             # starts a new one (and a new optimizer state); partial_fit switches to constant.
             self._compile(keras, steps, schedule_epochs)
         self._schedule_epochs = schedule_epochs
-        self._train(keras, X, codes, validation, epochs)
+        self._train(keras, X, codes, weights, validation, epochs)
         return self
 
     # --- Public API -------------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, validation_data=None):
+    def fit(self, X, y, *, sample_weight=None, validation_data=None):
         """Train the network.
 
         With ``warm_start=True`` and a fitted network, training continues for ``epochs`` more
@@ -290,18 +382,30 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             Training inputs; uint8 pixels are divided by 255 (see ``rescale``).
         y : array-like of shape (n_samples,)
             Labels of any type; two classes train one sigmoid output, more a softmax.
-        validation_data : tuple (X_val, y_val), default=None
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss (multiplied with ``class_weight``). In a
+            ``Pipeline`` or ``GridSearchCV`` it is routed with scikit-learn's metadata routing:
+            ``sklearn.set_config(enable_metadata_routing=True)`` and
+            ``estimator.set_fit_request(sample_weight=True)``.
+        validation_data : tuple (X_val, y_val[, sample_weight_val]), default=None
             Data to compute validation loss and accuracy on after each epoch (and for early
-            stopping). ``None`` holds out ``validation_fraction`` of X from its end instead.
+            stopping). ``None`` holds out ``validation_fraction`` of X instead (stratified,
+            seeded). Routable as fit metadata like ``sample_weight``.
 
         Returns
         -------
         self : object
             Fitted estimator.
         """
-        return self._fit(X, y, validation_data=validation_data, epochs=self.epochs)
+        return self._fit(
+            X,
+            y,
+            validation_data=validation_data,
+            epochs=self.epochs,
+            sample_weight=sample_weight,
+        )
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch, building the network on the first call.
 
         ``partial_fit`` trains with a constant learning rate: a schedule needs to know the
@@ -315,6 +419,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             Labels.
         classes : array-like of shape (n_classes,), default=None
             All classes; required on the first call unless y holds them all.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
 
         Returns
         -------
@@ -323,7 +429,15 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         """
         if not hasattr(self, "model_"):
             self._validate_params()
-        return self._fit(X, y, validation_data=None, epochs=1, classes=classes, partial=True)
+        return self._fit(
+            X,
+            y,
+            validation_data=None,
+            epochs=1,
+            classes=classes,
+            partial=True,
+            sample_weight=sample_weight,
+        )
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -362,6 +476,63 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+    def save(self, path):
+        """Save the fitted classifier to a ``.keras`` file, without pickle.
+
+        The file is Keras's own format (``keras.saving.load_model(path)`` opens the network)
+        with one more entry holding the estimator's parameters and fitted attributes
+        (``classes_``, ``n_features_in_``, ``history_``, the input scaling, ...). Callbacks are
+        not saved: they are code; pass them again to continue training. The file is written
+        atomically: an interrupted save leaves an older file as it was.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File name ending in ``.keras``.
+
+        Returns
+        -------
+        path : pathlib.Path
+            Where the classifier was written.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from mnistkit.datasets import load_mnist
+        >>> from mnistkit.neural_network import KerasMLP
+        >>> X, y = load_mnist(subset="test", return_X_y=True)
+        >>> mlp = KerasMLP((32,), epochs=1, random_state=0).fit(X[:500], y[:500])
+        >>> path = mlp.save(pathlib.Path(tempfile.mkdtemp()) / "mlp.keras")
+        >>> again = KerasMLP.load(path)
+        >>> bool((again.predict(X[:50]) == mlp.predict(X[:50])).all())
+        True
+        """
+        check_is_fitted(self, "model_")
+        from ._persistence import save_classifier
+
+        return save_classifier(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Load a classifier written by :meth:`save`.
+
+        With ``warm_start=True`` (``loaded.set_params(warm_start=True)``) a ``fit`` continues
+        training the loaded network: resuming from a checkpoint.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A ``.keras`` file written by :meth:`save` of this class.
+
+        Returns
+        -------
+        estimator
+            Fitted, ready to predict.
+        """
+        from ._persistence import load_classifier
+
+        return load_classifier(cls, path)
 
     def summary(self):
         """The network's layers, output shapes and parameter counts, as text."""

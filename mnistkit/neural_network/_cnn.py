@@ -74,7 +74,9 @@ class KerasCNN(BaseKerasClassifier):
     patience : int, default=5
         Epochs without improvement before early stopping.
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss.
+        Weights of the classes in the loss; multiplied with ``fit``'s ``sample_weight``.
+    callbacks : list of keras.callbacks.Callback, default=None
+        As in :class:`KerasMLP`: fresh copies for each ``fit``.
     rescale : bool or "auto", default="auto"
         Divide inputs by 255: ``"auto"`` for uint8 input only, True always, False never. The
         choice is made on the training data and applied unchanged at predict (float copies of
@@ -167,6 +169,7 @@ class KerasCNN(BaseKerasClassifier):
         validation_fraction=None,
         patience=5,
         class_weight=None,
+        callbacks=None,
         rescale="auto",
         warm_start=False,
         random_state=None,
@@ -193,6 +196,7 @@ class KerasCNN(BaseKerasClassifier):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.class_weight = class_weight
+        self.callbacks = callbacks
         self.rescale = rescale
         self.warm_start = warm_start
         self.random_state = random_state

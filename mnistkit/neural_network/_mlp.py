@@ -70,13 +70,20 @@ class KerasMLP(BaseKerasClassifier):
         Stop when the validation loss has not improved for ``patience`` epochs, and keep the
         best weights.
     validation_fraction : float, default=None
-        Fraction of the training data held out *from its end* (as Keras's
-        ``validation_split``) to report validation loss and accuracy per epoch. ``None`` means
-        0.1 with early stopping, else no hold-out. Ignored when ``fit`` gets ``validation_data``.
+        Fraction of the training data held out to report validation loss and accuracy per
+        epoch (and to stop early on): a stratified split (every class in its proportion),
+        shuffled with ``random_state``, so inside a grid search it comes from the fold's
+        training part only. ``None`` means 0.1 with early stopping, else no hold-out. Ignored
+        when ``fit`` gets ``validation_data``.
     patience : int, default=5
         Epochs without improvement before early stopping.
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss (``{label: weight}``).
+        Weights of the classes in the loss (``{label: weight}``); multiplied with ``fit``'s
+        ``sample_weight`` when both are given.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Keras callbacks for training (checkpoints, logging, learning-rate changes). Each
+        ``fit`` trains with fresh copies, so the instances given here are never mutated and the
+        estimator clones and pickles as usual.
     rescale : bool or "auto", default="auto"
         Divide inputs by 255: ``"auto"`` for uint8 input only, True always, False never. The
         choice is made on the training data and applied unchanged at predict (float copies of
@@ -159,6 +166,7 @@ class KerasMLP(BaseKerasClassifier):
         validation_fraction=None,
         patience=5,
         class_weight=None,
+        callbacks=None,
         rescale="auto",
         warm_start=False,
         random_state=None,
@@ -179,6 +187,7 @@ class KerasMLP(BaseKerasClassifier):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.class_weight = class_weight
+        self.callbacks = callbacks
         self.rescale = rescale
         self.warm_start = warm_start
         self.random_state = random_state

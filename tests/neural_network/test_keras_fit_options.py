@@ -1,0 +1,155 @@
+"""Sample weights with metadata routing, the stratified hold-out, callbacks, native saving."""
+
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+import sklearn
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.metrics import accuracy_score, make_scorer
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+
+from mnistkit.neural_network import KerasCNN, KerasMLP
+from mnistkit.preprocessing import PixelScaler
+
+
+def tiny_mlp(**params):
+    defaults = dict(
+        hidden_layer_sizes=(16,), epochs=2, batch_size=64, learning_rate=0.003, random_state=0
+    )
+    return KerasMLP(**{**defaults, **params})
+
+
+def test_zero_sample_weights_remove_samples_and_combine_with_class_weight(small_mnist):
+    X, y, X_test, _ = small_mnist
+    X, y = X[:600], y[:600]
+    weights = np.where(y == 3, 0.0, 1.0)
+    model = tiny_mlp(epochs=6).fit(X, y, sample_weight=weights)
+    assert np.mean(model.predict(X_test) == 3) < 0.01  # never trained to answer 3
+    # class_weight multiplies: a class weighted 0 is gone even with unit sample weights.
+    model = tiny_mlp(epochs=6, class_weight={3: 0.0}).fit(X, y, sample_weight=np.ones(len(y)))
+    assert np.mean(model.predict(X_test) == 3) < 0.01
+    with pytest.raises(ValueError, match=r"sample_weight must have one weight per sample \(600\)"):
+        tiny_mlp().fit(X, y, sample_weight=np.ones(5))
+    with pytest.raises(ValueError, match="finite and non-negative"):
+        tiny_mlp().fit(X, y, sample_weight=-np.ones(600))
+
+
+def test_sample_weights_routed_through_pipeline_and_grid_search_with_weighted_scoring(
+    small_mnist,
+):
+    X, y = small_mnist[0][:400], small_mnist[1][:400]
+    weights = np.random.default_rng(0).uniform(0.2, 2.0, len(y))
+    cv = StratifiedKFold(2, shuffle=True, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        network = tiny_mlp().set_fit_request(sample_weight=True)
+        scorer = make_scorer(accuracy_score).set_score_request(sample_weight=True)
+        search = GridSearchCV(
+            make_pipeline(PixelScaler(), network),
+            {"kerasmlp__hidden_layer_sizes": [(8,), (16,)]},
+            cv=cv,
+            scoring=scorer,
+        ).fit(X, y, sample_weight=weights)
+    # The same folds by hand: weighted fit, weighted accuracy.
+    for index, sizes in enumerate(search.cv_results_["param_kerasmlp__hidden_layer_sizes"]):
+        scores = []
+        for train, test in cv.split(X, y):
+            model = make_pipeline(PixelScaler(), tiny_mlp(hidden_layer_sizes=sizes))
+            model.fit(X[train], y[train], kerasmlp__sample_weight=weights[train])
+            predicted = model.predict(X[test])
+            scores.append(accuracy_score(y[test], predicted, sample_weight=weights[test]))
+        assert_allclose(search.cv_results_["mean_test_score"][index], np.mean(scores))
+
+
+def test_hold_out_is_stratified_seeded_and_from_the_training_data(small_mnist):
+    X, y = small_mnist[0][:1000], small_mnist[1][:1000]
+    order = np.argsort(y, kind="stable")  # sorted labels: a tail split would be all 9s
+    X, y = X[order], y[order]
+    model = tiny_mlp(validation_fraction=0.2, epochs=1).fit(X[::20], y[::20])
+    codes_all = np.searchsorted(model.classes_, y)
+    _, codes, _, validation = model._split_validation(X, codes_all, None, None, True)
+    held_out = validation[1]
+    assert len(held_out) == 200 and len(codes) == 800
+    expected = np.bincount(y) * 0.2
+    assert np.abs(np.bincount(held_out, minlength=10) - expected).max() <= 1
+    again = model._split_validation(X, codes_all, None, None, True)[3][1]
+    assert_array_equal(again, held_out)  # seeded by random_state
+    fitted = tiny_mlp(validation_fraction=0.2, epochs=2).fit(X, y)
+    assert fitted.history_["val_accuracy"][-1] > 0.5  # a tail split of 9s would score ~0
+
+
+def test_early_stopping_inside_grid_search_never_sees_the_test_fold(small_mnist):
+    X, y = small_mnist[0][:600], small_mnist[1][:600]
+
+    class Recorder(KerasMLP):
+        seen = []
+
+        def _split_validation(self, X, codes, weights, validation_data, for_fit):
+            Recorder.seen.append(len(X))
+            return super()._split_validation(X, codes, weights, validation_data, for_fit)
+
+    params = tiny_mlp(early_stopping=True, patience=1).get_params()
+    search = GridSearchCV(Recorder(**params), {"dropout": [0.0]}, cv=3, refit=False)
+    search.fit(X, y)
+    assert Recorder.seen == [400, 400, 400]  # each fold's 400 training rows, nothing more
+
+
+def _epoch_counter():
+    import keras
+
+    class Count(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.epochs = 0
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.epochs += 1
+
+    return Count()
+
+
+def test_callbacks_are_fresh_copies_per_fit_and_checkpoints_resume(small_mnist, tmp_path):
+    import keras
+
+    X, y = small_mnist[0][:500], small_mnist[1][:500]
+    counter = _epoch_counter()
+    checkpoint = keras.callbacks.ModelCheckpoint(tmp_path / "best.keras", monitor="loss")
+    model = tiny_mlp(callbacks=[counter, checkpoint], epochs=3).fit(X, y)
+    assert counter.epochs == 0  # the user's instance is untouched
+    assert (tmp_path / "best.keras").exists()
+    # The checkpoint is a plain Keras model; the estimator pickles with Keras's own callbacks.
+    assert keras.saving.load_model(tmp_path / "best.keras").count_params() == model.n_parameters_
+    plain = tiny_mlp(callbacks=[checkpoint], epochs=1).fit(X, y)
+    assert pickle.loads(pickle.dumps(plain)).predict(X[:20]).shape == (20,)
+    with pytest.raises(TypeError, match=r"callbacks\[0\] is a str, not a keras.callbacks.Callback"):
+        tiny_mlp(callbacks=["checkpoint"]).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [tiny_mlp, lambda **p: KerasCNN((4,), dense_layer_sizes=(8,), epochs=1, random_state=0, **p)],
+)
+def test_save_and_load_without_pickle(small_mnist, tmp_path, make):
+    import keras
+
+    X, y = small_mnist[0][:400], np.array(list("abcdefghij"))[small_mnist[1][:400]]
+    model = make(class_weight={"a": 2.0}).fit(X, y)
+    path = model.save(tmp_path / "model.keras")
+    loaded = type(model).load(path)
+    assert_array_equal(loaded.predict(X[:50]), model.predict(X[:50]))
+    assert loaded.get_params() == model.get_params()
+    for name in ("classes_", "n_features_in_", "history_", "input_scaled_", "n_parameters_"):
+        assert np.all(getattr(loaded, name) == getattr(model, name)), name
+    assert isinstance(keras.saving.load_model(path), keras.Model)  # still a plain Keras file
+    with zipfile.ZipFile(path) as archive:
+        assert "mnistkit.json" in archive.namelist()
+    # Resuming: warm_start continues from the saved weights.
+    resumed = loaded.set_params(warm_start=True).fit(X, y)
+    assert len(resumed.history_["loss"]) == 2 * len(model.history_["loss"])
+    with pytest.raises(ValueError, match=r"must end in '.keras'"):
+        model.save(tmp_path / "model.pkl")
+    other = KerasCNN if isinstance(model, KerasMLP) else KerasMLP
+    with pytest.raises(ValueError, match=f"holds a {type(model).__name__}, not a {other.__name__}"):
+        other.load(path)
