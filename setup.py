@@ -61,6 +61,8 @@ setup(
             "sphinx>=7.2",
             "numpydoc>=1.7",
             "sphinx-gallery>=0.16",
+            # KERAS_BACKEND=jax keeps working (tests/neural_network/test_keras_fit_options.py).
+            "jax>=0.4.30",
         ],
         "docs": [
             "sphinx>=7.2",

@@ -32,7 +32,7 @@ TRAINING_PARAMETER_CONSTRAINTS = {
     "warmup_epochs": [Interval(Real, 0, None, closed="left")],
     "momentum": [Interval(Real, 0, 1, closed="left")],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
-    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "early_stopping": ["boolean"],
     "validation_fraction": [None, Interval(Real, 0, 1, closed="left")],
     "patience": [Interval(Integral, 1, None, closed="left")],
@@ -43,6 +43,29 @@ TRAINING_PARAMETER_CONSTRAINTS = {
     "random_state": ["random_state"],
     "verbose": [Interval(Integral, 0, 2, closed="both")],
 }
+
+
+#: ``epochs="auto"``: at least this many epochs (the full-MNIST recipes' budget) ...
+AUTO_MIN_EPOCHS = 12
+#: ... and at least this many gradient steps, so that small data sets are not underfitted.
+AUTO_MIN_STEPS = 2000
+#: ... but never more epochs than this (a few dozen samples would otherwise take thousands).
+AUTO_MAX_EPOCHS = 500
+
+
+def auto_epochs(n_samples, batch_size):
+    """The epochs ``epochs="auto"`` trains for on ``n_samples`` training samples.
+
+    Examples
+    --------
+    >>> from mnistkit.neural_network._base import auto_epochs
+    >>> auto_epochs(60_000, 128), auto_epochs(1_000, 128), auto_epochs(50, 128)
+    (12, 250, 500)
+    """
+    steps_per_epoch = max(1, math.ceil(n_samples / batch_size))
+    return int(
+        min(AUTO_MAX_EPOCHS, max(AUTO_MIN_EPOCHS, math.ceil(AUTO_MIN_STEPS / steps_per_epoch)))
+    )
 
 
 class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
@@ -349,6 +372,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             X, codes, sample_weight, validation_data, not partial
         )
         weights = self._sample_weights(codes, sample_weight)
+        if epochs == "auto":
+            epochs = auto_epochs(len(X), self.batch_size)
         steps = math.ceil(len(X) / self.batch_size)
         schedule_epochs = None if partial else epochs  # None: constant learning rate
         if not continuing:

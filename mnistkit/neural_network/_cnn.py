@@ -65,8 +65,10 @@ class KerasCNN(BaseKerasClassifier):
         Momentum of ``optimizer="sgd"``.
     batch_size : int, default=128
         Samples per gradient step.
-    epochs : int, default=12
-        Passes over the training data.
+    epochs : int or "auto", default="auto"
+        Passes over the training data. ``"auto"`` adapts the budget to the data size: at least
+        12 epochs (the full-MNIST recipe) and at least 2,000 gradient steps, at most 500
+        epochs; on 60,000 images that is 12 epochs, on 1,000 images 250.
     early_stopping : bool, default=False
         Stop when the validation loss stops improving; keep the best weights.
     validation_fraction : float, default=None
@@ -164,7 +166,7 @@ class KerasCNN(BaseKerasClassifier):
         warmup_epochs=0.5,
         momentum=0.9,
         batch_size=128,
-        epochs=12,
+        epochs="auto",
         early_stopping=False,
         validation_fraction=None,
         patience=5,

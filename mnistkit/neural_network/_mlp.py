@@ -64,8 +64,10 @@ class KerasMLP(BaseKerasClassifier):
         Momentum of ``optimizer="sgd"``.
     batch_size : int, default=128
         Samples per gradient step.
-    epochs : int, default=12
-        Passes over the training data.
+    epochs : int or "auto", default="auto"
+        Passes over the training data. ``"auto"`` adapts the budget to the data size: at least
+        12 epochs (the full-MNIST recipe) and at least 2,000 gradient steps, at most 500
+        epochs; on 60,000 images that is 12 epochs, on 1,000 images 250.
     early_stopping : bool, default=False
         Stop when the validation loss has not improved for ``patience`` epochs, and keep the
         best weights.
@@ -161,7 +163,7 @@ class KerasMLP(BaseKerasClassifier):
         warmup_epochs=0.0,
         momentum=0.9,
         batch_size=128,
-        epochs=12,
+        epochs="auto",
         early_stopping=False,
         validation_fraction=None,
         patience=5,

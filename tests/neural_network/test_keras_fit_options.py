@@ -153,3 +153,26 @@ def test_save_and_load_without_pickle(small_mnist, tmp_path, make):
     other = KerasCNN if isinstance(model, KerasMLP) else KerasMLP
     with pytest.raises(ValueError, match=f"holds a {type(model).__name__}, not a {other.__name__}"):
         other.load(path)
+
+
+def test_jax_backend_fits_and_predicts():
+    """KERAS_BACKEND=jax keeps working (TensorFlow stays the default: faster on CPU here)."""
+    import os
+    import subprocess
+    import sys
+
+    code = """
+import keras
+from mnistkit.datasets import load_mnist
+from mnistkit.neural_network import KerasCNN, KerasMLP
+X, y = load_mnist(subset="test", return_X_y=True)
+mlp = KerasMLP((32,), epochs=10, learning_rate=0.005, random_state=0).fit(X[:1000], y[:1000])
+cnn = KerasCNN((4,), dense_layer_sizes=(8,), epochs=1, random_state=0).fit(X[:300], y[:300])
+print(keras.backend.backend(), mlp.score(X[1000:1500], y[1000:1500]) > 0.7, cnn.predict(X[:5]).shape)
+"""
+    environment = {**os.environ, "KERAS_BACKEND": "jax"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["jax", "True", "(5,)"]
