@@ -19,9 +19,9 @@ against the best classical figure of the Fashion-MNIST benchmark (SVC, 0.897).
 ``--lab-clusterings`` adds the clustering table of the lab reports (KMeans on PCA(200), the
 Gaussian-mixture covariance types) with their figures in brackets.
 
-Run: ``python benchmarks/bench_classic.py`` (about 45 minutes on 2 cores, most of it in the
-two old reference recipes of hog-linear-svc and hog-svc-rbf); ``--skip-references`` leaves the
-old recipes out.
+Run: ``python benchmarks/bench_classic.py`` (35 minutes on a 2-core machine, 20 of them in the
+old reference recipes of hog-linear-svc and hog-svc-rbf); ``--skip-references`` leaves the old
+recipes out.
 """
 
 import argparse

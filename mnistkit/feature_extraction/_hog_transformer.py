@@ -4,11 +4,10 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ..utils import as_image_batch, flatten_images
+from ..utils._images import validate_images
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
-from ..utils._validation import check_numeric_array
 from ._hog import BLOCK_NORMS, MAX_ORIENTATIONS, hog_features, hog_images, hog_output_shape
 
 __all__ = ["HOGTransformer"]
@@ -124,19 +123,7 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
     def _validate_images(self, X, *, reset):
         """Validate X (flat rows or images) and return the batch of images."""
         name = type(self).__name__
-        X, shape_from_array = flatten_images(X, owner=name)
-        X = validate_data(
-            self, check_numeric_array(X), reset=reset, dtype="numeric", ensure_min_features=1
-        )
-        if shape_from_array is not None:
-            image_shape = shape_from_array
-        elif self.image_shape is not None:
-            image_shape = self.image_shape
-        elif not reset and hasattr(self, "image_shape_"):
-            image_shape = self.image_shape_
-        else:
-            image_shape = None
-        images = as_image_batch(X, image_shape, owner=name)
+        images = validate_images(self, X, reset=reset, image_shape=self.image_shape)
         try:
             output_shape = hog_output_shape(
                 images.shape[1:],

@@ -14,12 +14,11 @@ from numbers import Integral
 import numba
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ..utils import as_image_batch, flatten_images
 from ..utils._chunks import run_chunks
+from ..utils._images import validate_images
 from ..utils._sklearn_compat import StrOptions, _fit_context
-from ..utils._validation import check_numeric_array
 
 __all__ = ["Deskewer", "deskew_images"]
 
@@ -187,17 +186,7 @@ class Deskewer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _images(self, X, *, reset):
         name = type(self).__name__
-        X, shape_from_array = flatten_images(X, owner=name)
-        X = validate_data(self, check_numeric_array(X), reset=reset, dtype="numeric")
-        if shape_from_array is not None:
-            image_shape = shape_from_array
-        elif self.image_shape is not None:
-            image_shape = self.image_shape
-        elif not reset:
-            image_shape = self.image_shape_
-        else:
-            image_shape = None
-        images = as_image_batch(X, image_shape, owner=name)
+        images = validate_images(self, X, reset=reset, image_shape=self.image_shape)
         if reset:
             self.image_shape_ = tuple(images.shape[1:])
         elif tuple(images.shape[1:]) != self.image_shape_:

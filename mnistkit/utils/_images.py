@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-__all__ = ["as_image_batch", "flatten_images", "infer_image_shape"]
+__all__ = ["as_image_batch", "flatten_images", "infer_image_shape", "validate_images"]
 
 
 def infer_image_shape(n_features, image_shape=None, *, owner="the estimator"):
@@ -121,3 +121,47 @@ def flatten_images(X, *, max_channels=1, owner="the estimator"):
         f"{owner} expects flat rows (n_samples, n_pixels) or images (n_samples, height, width"
         f"[, channels]); got an array of shape {X.shape}."
     )
+
+
+def validate_images(estimator, X, *, reset, image_shape=None):
+    """Validate flat rows or images for an image transformer and return the batch of images.
+
+    The shared input step of :class:`~mnistkit.feature_extraction.HOGTransformer` and
+    :class:`~mnistkit.preprocessing.Deskewer`: image arrays give their own shape; flat rows use
+    ``image_shape``, else the shape seen at fit, else a square. scikit-learn's
+    ``validate_data`` checks values and the feature count (and records ``n_features_in_`` on
+    ``reset``).
+
+    Parameters
+    ----------
+    estimator : estimator
+        The transformer (for ``validate_data`` and error messages).
+    X : array-like of shape (n_samples, n_pixels) or (n_samples, height, width[, 1])
+        Images as flat rows or as arrays.
+    reset : bool
+        True in ``fit``.
+    image_shape : (int, int), default=None
+        The estimator's ``image_shape`` parameter.
+
+    Returns
+    -------
+    images : ndarray of shape (n_samples, height, width)
+    """
+    from sklearn.utils.validation import validate_data
+
+    from ._validation import check_numeric_array
+
+    name = type(estimator).__name__
+    X, shape_from_array = flatten_images(X, owner=name)
+    X = validate_data(
+        estimator, check_numeric_array(X), reset=reset, dtype="numeric", ensure_min_features=1
+    )
+    if shape_from_array is not None:
+        shape = shape_from_array
+    elif image_shape is not None:
+        shape = image_shape
+    elif not reset:
+        shape = getattr(estimator, "image_shape_", None)
+    else:
+        shape = None
+    return as_image_batch(X, shape, owner=name)
