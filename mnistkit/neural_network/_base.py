@@ -317,6 +317,11 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             )
         if not np.isfinite(weights).all() or (weights < 0).any():
             raise ValueError("sample_weight must be finite and non-negative.")
+        if n_samples and not weights.any():
+            raise ValueError(
+                "sample_weight is zero for every sample: there is nothing to learn from. Give "
+                "at least one sample a positive weight."
+            )
         return weights
 
     def _train(self, keras, X, codes, weights, validation, epochs):
