@@ -219,9 +219,14 @@ def test_image_plots(images, pair):
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     from mnistkit.plotting import plot_class_distribution, plot_image_grid
 
     labels = pair[0]
     names = ["images", "labels", "image", "pixels", "target_names"]
-    _outcome(lambda: plot_image_grid(images, labels if len(labels) else None), names)
-    _outcome(lambda: plot_class_distribution(labels), names)
+    try:
+        _outcome(lambda: plot_image_grid(images, labels if len(labels) else None), names)
+        _outcome(lambda: plot_class_distribution(labels), names)
+    finally:
+        plt.close("all")  # one test runs hundreds of examples: each closes its figures
