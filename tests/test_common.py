@@ -7,6 +7,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from mnistkit.preprocessing import PixelScaler
 from mnistkit.utils.discovery import all_estimators
 
+def tiny_network(width=32):
+    """KerasClassifier's check instance: one dense layer (module level, so it pickles)."""
+    import keras
+
+    return keras.Sequential([keras.layers.Dense(width, activation="relu")])
+
+
 # Estimators whose default parameters cannot run on the checks' tiny arbitrary data get an
 # instance here; each entry says why. Every other estimator is checked with its defaults.
 CHECK_INSTANCES = {
@@ -22,6 +29,10 @@ CHECK_INSTANCES = {
         learning_rate=0.01,
         batch_size=16,
         random_state=0,
+    ),
+    # A user's own network: the same small dense network, from a build function.
+    "KerasClassifier": lambda cls: cls(
+        tiny_network, epochs=25, learning_rate=0.01, batch_size=16, random_state=0
     ),
     # The CNN reads the checks' rows as 1-pixel-high images, without pooling.
     "KerasCNN": lambda cls: cls(
@@ -59,6 +70,7 @@ _MINIBATCH_WEIGHTS = (
 EXPECTED_FAILED_CHECKS = {
     "KerasMLP": {"check_sample_weight_equivalence_on_dense_data": _MINIBATCH_WEIGHTS},
     "KerasCNN": {"check_sample_weight_equivalence_on_dense_data": _MINIBATCH_WEIGHTS},
+    "KerasClassifier": {"check_sample_weight_equivalence_on_dense_data": _MINIBATCH_WEIGHTS},
     "UMAPEmbedding": {
         "check_methods_sample_order_invariance": _UMAP_TRANSFORM,
         "check_methods_subset_invariance": _UMAP_TRANSFORM,
@@ -76,7 +88,14 @@ def _instances():
 
 def test_discovery_finds_estimators():
     names = [name for name, _ in all_estimators()]
-    assert {"HOGTransformer", "KerasMLP", "KerasCNN", "ClusterClassifier", "Pipeline"} <= set(names)
+    assert {
+        "HOGTransformer",
+        "KerasMLP",
+        "KerasCNN",
+        "KerasClassifier",
+        "ClusterClassifier",
+        "Pipeline",
+    } <= set(names)
 
 
 @parametrize_with_checks(

@@ -5,12 +5,19 @@ from numbers import Integral, Real
 from ..utils import as_image_batch, flatten_images
 from ..utils._sklearn_compat import Interval, StrOptions
 from ..utils._validation import check_int_pair
-from ._base import TRAINING_PARAMETER_CONSTRAINTS, BaseKerasClassifier
-from ._mlp import ACTIVATIONS, check_rates, per_layer
+from ._base import (
+    ACTIVATIONS,
+    TRAINING_PARAMETER_CONSTRAINTS,
+    BaseKerasClassifier,
+    check_rates,
+    document_training_parameters,
+    per_layer,
+)
 
 __all__ = ["KerasCNN"]
 
 
+@document_training_parameters
 class KerasCNN(BaseKerasClassifier):
     """Convolutional network classifier for images, in Keras, with explicit hyperparameters.
 
@@ -53,44 +60,7 @@ class KerasCNN(BaseKerasClassifier):
     image_shape : tuple of int, default=None
         ``(height, width)`` or ``(height, width, channels)`` of flat input rows; one side may be
         -1. ``None`` infers square single-channel images. Not needed for image arrays.
-    optimizer : {"adam", "rmsprop", "sgd", "nadam"}, default="adam"
-        Optimiser.
-    learning_rate : float, default=0.003
-        Initial (peak) learning rate; ``None`` uses the optimiser's default.
-    learning_rate_schedule : {"constant", "cosine"}, default="cosine"
-        ``"cosine"`` decays the rate to 0 over ``epochs`` after the warm-up.
-    warmup_epochs : float, default=0.5
-        Linear warm-up from a tenth of the rate, in epochs.
-    momentum : float, default=0.9
-        Momentum of ``optimizer="sgd"``.
-    batch_size : int, default=128
-        Samples per gradient step.
-    epochs : int or "auto", default="auto"
-        Passes over the training data. ``"auto"`` adapts the budget to the data size: at least
-        12 epochs (the full-MNIST recipe) and at least 2,000 gradient steps, at most 500
-        epochs; on 60,000 images that is 12 epochs, on 1,000 images 250.
-    early_stopping : bool, default=False
-        Stop when the validation loss stops improving; keep the best weights.
-    validation_fraction : float, default=None
-        As in :class:`KerasMLP`.
-    patience : int, default=5
-        Epochs without improvement before early stopping.
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss; multiplied with ``fit``'s ``sample_weight``.
-    callbacks : list of keras.callbacks.Callback, default=None
-        As in :class:`KerasMLP`: fresh copies for each ``fit``.
-    rescale : bool or "auto", default="auto"
-        Divide inputs by 255: ``"auto"`` for uint8 input only, True always, False never. The
-        choice is made on the training data and applied unchanged at predict (float copies of
-        uint8 training pixels are divided too); under ``"auto"``, inputs on the other scale
-        (floats within [0, 1] for a network trained on 0-255 pixels, or the reverse) are refused.
-    warm_start : bool, default=False
-        Continue training the fitted network on the next ``fit``. With the cosine schedule, each
-        ``fit`` runs a new schedule over its ``epochs`` (with a fresh optimizer state).
-    random_state : int, RandomState instance or None, default=None
-        Seed for weights, dropout and shuffling.
-    verbose : {0, 1, 2}, default=0
-        Keras's training output.
+    {training_parameters}
 
     Attributes
     ----------
@@ -107,6 +77,8 @@ class KerasCNN(BaseKerasClassifier):
         Names of features seen during ``fit``, when X has string column names.
     image_shape_ : tuple of int
         ``(height, width, channels)`` of the network's input.
+    precision_ : str
+        The precision the network was built with (``precision="auto"`` resolved).
     model_ : keras.Model
         The trained network.
     history_ : dict of list
@@ -161,11 +133,12 @@ class KerasCNN(BaseKerasClassifier):
         activation="relu",
         image_shape=None,
         optimizer="adam",
-        learning_rate=0.003,
+        learning_rate=0.004,
         learning_rate_schedule="cosine",
         warmup_epochs=0.5,
         momentum=0.9,
-        batch_size=128,
+        batch_size=256,
+        precision="auto",
         epochs="auto",
         early_stopping=False,
         validation_fraction=None,
@@ -193,6 +166,7 @@ class KerasCNN(BaseKerasClassifier):
         self.warmup_epochs = warmup_epochs
         self.momentum = momentum
         self.batch_size = batch_size
+        self.precision = precision
         self.epochs = epochs
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction

@@ -4,32 +4,19 @@ from numbers import Integral, Real
 
 from ..utils import flatten_images
 from ..utils._sklearn_compat import Interval, StrOptions
-from ._base import TRAINING_PARAMETER_CONSTRAINTS, BaseKerasClassifier
+from ._base import (
+    ACTIVATIONS,
+    TRAINING_PARAMETER_CONSTRAINTS,
+    BaseKerasClassifier,
+    check_rates,
+    document_training_parameters,
+    per_layer,
+)
 
 __all__ = ["KerasMLP"]
 
-ACTIVATIONS = {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "swish", "linear"}
 
-
-def per_layer(value, n_layers, name):
-    """Broadcast a scalar to one value per layer, or check a sequence has one per layer."""
-    if isinstance(value, tuple | list):
-        if len(value) != n_layers:
-            raise ValueError(
-                f"{name} has {len(value)} values but there are {n_layers} layers; give one value "
-                f"or one per layer."
-            )
-        return tuple(value)
-    return (value,) * n_layers
-
-
-def check_rates(values, name):
-    for rate in values:
-        if not isinstance(rate, Real) or not 0 <= rate < 1:
-            raise ValueError(f"{name} must be in [0, 1); got {rate!r}.")
-    return values
-
-
+@document_training_parameters
 class KerasMLP(BaseKerasClassifier):
     """Multi-layer perceptron classifier in Keras, with explicit hyperparameters.
 
@@ -51,54 +38,7 @@ class KerasMLP(BaseKerasClassifier):
         Dropout rate after each hidden layer (one value for all, or one per layer).
     batch_normalization : bool, default=False
         Batch normalisation after each hidden layer's activation.
-    optimizer : {"adam", "rmsprop", "sgd", "nadam"}, default="adam"
-        Optimiser.
-    learning_rate : float, default=None
-        Initial learning rate; ``None`` uses the optimiser's default (0.01 for SGD, else 0.001).
-    learning_rate_schedule : {"constant", "cosine"}, default="cosine"
-        ``"cosine"`` decays the rate to 0 over ``epochs`` (after ``warmup_epochs`` of linear
-        warm-up from a tenth of it).
-    warmup_epochs : float, default=0.0
-        Length of the warm-up, in epochs.
-    momentum : float, default=0.9
-        Momentum of ``optimizer="sgd"``.
-    batch_size : int, default=128
-        Samples per gradient step.
-    epochs : int or "auto", default="auto"
-        Passes over the training data. ``"auto"`` adapts the budget to the data size: at least
-        12 epochs (the full-MNIST recipe) and at least 2,000 gradient steps, at most 500
-        epochs; on 60,000 images that is 12 epochs, on 1,000 images 250.
-    early_stopping : bool, default=False
-        Stop when the validation loss has not improved for ``patience`` epochs, and keep the
-        best weights.
-    validation_fraction : float, default=None
-        Fraction of the training data held out to report validation loss and accuracy per
-        epoch (and to stop early on): a stratified split (every class in its proportion),
-        shuffled with ``random_state``, so inside a grid search it comes from the fold's
-        training part only. ``None`` means 0.1 with early stopping, else no hold-out. Ignored
-        when ``fit`` gets ``validation_data``.
-    patience : int, default=5
-        Epochs without improvement before early stopping.
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss (``{label: weight}``); multiplied with ``fit``'s
-        ``sample_weight`` when both are given.
-    callbacks : list of keras.callbacks.Callback, default=None
-        Keras callbacks for training (checkpoints, logging, learning-rate changes). Each
-        ``fit`` trains with fresh copies, so the instances given here are never mutated and the
-        estimator clones and pickles as usual.
-    rescale : bool or "auto", default="auto"
-        Divide inputs by 255: ``"auto"`` for uint8 input only, True always, False never. The
-        choice is made on the training data and applied unchanged at predict (float copies of
-        uint8 training pixels are divided too); under ``"auto"``, inputs on the other scale
-        (floats within [0, 1] for a network trained on 0-255 pixels, or the reverse) are refused.
-    warm_start : bool, default=False
-        Continue training the fitted network on the next ``fit``. With the cosine schedule, each
-        ``fit`` runs a new schedule over its ``epochs`` (with a fresh optimizer state).
-    random_state : int, RandomState instance or None, default=None
-        Seed for weight initialisation, dropout and shuffling (on CPU, the same seed gives the
-        same predictions).
-    verbose : {0, 1, 2}, default=0
-        Keras's training output: 0 silent, 1 progress bar, 2 one line per epoch.
+    {training_parameters}
 
     Attributes
     ----------
@@ -113,6 +53,8 @@ class KerasMLP(BaseKerasClassifier):
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when X has string column names.
+    precision_ : str
+        The precision the network was built with (``precision="auto"`` resolved).
     model_ : keras.Model
         The trained network.
     history_ : dict of list
@@ -163,6 +105,7 @@ class KerasMLP(BaseKerasClassifier):
         warmup_epochs=0.0,
         momentum=0.9,
         batch_size=128,
+        precision="auto",
         epochs="auto",
         early_stopping=False,
         validation_fraction=None,
@@ -184,6 +127,7 @@ class KerasMLP(BaseKerasClassifier):
         self.warmup_epochs = warmup_epochs
         self.momentum = momentum
         self.batch_size = batch_size
+        self.precision = precision
         self.epochs = epochs
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction

@@ -73,9 +73,12 @@ def save_classifier(estimator, path):
     path = _check_path(path)
     params = estimator.get_params(deep=False)
     unsaved = []
-    if params.get("callbacks"):
-        unsaved.append("callbacks")  # code, not data: pass them again after loading
-        params["callbacks"] = None
+    for code in ("callbacks", "model"):
+        # Code, not data (callbacks, a build function or network to clone): pass them again
+        # to load() to train anew. The trained network itself is saved.
+        if params.get(code):
+            unsaved.append(code)
+            params[code] = None
     if not (params.get("random_state") is None or isinstance(params["random_state"], int)):
         unsaved.append("random_state")
         params["random_state"] = None
@@ -108,8 +111,11 @@ def save_classifier(estimator, path):
     return path
 
 
-def load_classifier(cls, path):
-    """Read a classifier written by :func:`save_classifier`; ``cls`` must match its class."""
+def load_classifier(cls, path, params=None):
+    """Read a classifier written by :func:`save_classifier`; ``cls`` must match its class.
+
+    ``params`` are set on the loaded estimator (the unsaved ``callbacks`` or ``model``).
+    """
     from ._backend import import_keras
 
     path = _check_path(path)
@@ -135,6 +141,8 @@ def load_classifier(cls, path):
             f"{state['class']}.load()."
         )
     estimator = cls(**_decode(state["params"]))
+    if params:
+        estimator.set_params(**params)
     for name, value in _decode(state["fitted"]).items():
         setattr(estimator, name, value)
     keras = import_keras()

@@ -176,3 +176,32 @@ print(keras.backend.backend(), mlp.score(X[1000:1500], y[1000:1500]) > 0.7, cnn.
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["jax", "True", "(5,)"]
+
+
+def test_fits_leave_no_gradient_registrations_or_graphs_behind():
+    # Each traced train step registered tf.custom_gradient functions in TensorFlow's global
+    # registry, which held every fitted graph alive (292 MiB over 50 small fits; see
+    # benchmarks/bench_keras_memory.py). The registry must not grow, and the graphs must be
+    # freed with their networks.
+    import gc
+
+    from tensorflow.python.framework import ops
+    from tensorflow.python.framework.func_graph import FuncGraph
+
+    def custom_gradients():
+        return {name for name in ops._gradient_registry.list() if "CustomGradient" in name}
+
+    def train_graphs():
+        gc.collect()
+        return sum(isinstance(o, FuncGraph) and o.name == "one_step_on_data" for o in gc.get_objects())
+
+    X, y = load_mnist(subset="test", return_X_y=True)
+    KerasMLP((8,), epochs=1, random_state=0).fit(X[:300], y[:300])
+    registered, graphs = custom_gradients(), train_graphs()
+    for _ in range(3):
+        model = KerasMLP((8,), epochs=1, random_state=0).fit(X[:300], y[:300])
+        model.partial_fit(X[:300], y[:300])  # continuing still works after the release
+        model.predict(X[:10])
+        del model
+    assert custom_gradients() == registered
+    assert train_graphs() <= graphs
