@@ -83,8 +83,9 @@ TRAINING_PARAMETER_DOCS = {
     "epochs": (
         'int or "auto"',
         'Passes over the training data. ``"auto"`` adapts the budget to the data size: at '
-        "least 12 epochs (the full-MNIST recipe) and at least 2,000 gradient steps, at most 500 "
-        "epochs; at batch size 128, that is 12 epochs on 60,000 images and 250 on 1,000.",
+        "least {auto_min_epochs} epochs (the full-MNIST recipe) and at least 2,000 gradient "
+        "steps, at most 500 epochs; with the default batch size, {auto_60000} epochs on 60,000 "
+        "images and {auto_1000} on 1,000.",
     ),
     "early_stopping": (
         "bool",
@@ -223,9 +224,17 @@ def document_training_parameters(cls):
     if TRAINING_PARAMETERS_PLACEHOLDER not in cls.__doc__:
         raise ValueError(f"{cls.__name__}'s docstring has no {{training_parameters}} line.")
     signature = inspect.signature(cls.__init__).parameters
+    batch_size, min_epochs = signature["batch_size"].default, cls._auto_min_epochs
+    values = {
+        "auto_min_epochs": min_epochs,
+        "auto_60000": auto_epochs(60_000, batch_size, min_epochs),
+        "auto_1000": auto_epochs(1_000, batch_size, min_epochs),
+    }
     entries = []
     for name in TRAINING_PARAMETER_CONSTRAINTS:
         kind, description = TRAINING_PARAMETER_DOCS[name]
+        for key, value in values.items():  # not str.format: descriptions hold literal braces
+            description = description.replace(f"{{{key}}}", str(value))
         default = _format_default(signature[name].default)
         entries.append(f"    {name} : {kind}, default={default}\n")
         entries.append(
@@ -263,7 +272,7 @@ AUTO_MIN_STEPS = 2000
 AUTO_MAX_EPOCHS = 500
 
 
-def auto_epochs(n_samples, batch_size):
+def auto_epochs(n_samples, batch_size, min_epochs=AUTO_MIN_EPOCHS):
     """The epochs ``epochs="auto"`` trains for on ``n_samples`` training samples.
 
     Examples
@@ -271,20 +280,24 @@ def auto_epochs(n_samples, batch_size):
     >>> from mnistkit.neural_network._base import auto_epochs
     >>> auto_epochs(60_000, 128), auto_epochs(1_000, 128), auto_epochs(50, 128)
     (12, 250, 500)
+    >>> auto_epochs(60_000, 256, min_epochs=10)  # KerasCNN's defaults
+    10
     """
     steps_per_epoch = max(1, math.ceil(n_samples / batch_size))
-    return int(
-        min(AUTO_MAX_EPOCHS, max(AUTO_MIN_EPOCHS, math.ceil(AUTO_MIN_STEPS / steps_per_epoch)))
-    )
+    return int(min(AUTO_MAX_EPOCHS, max(min_epochs, math.ceil(AUTO_MIN_STEPS / steps_per_epoch))))
 
 
 class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     """Base class of mnistkit's Keras classifiers; not for direct use.
 
-    Subclasses define ``_parameter_constraints``, ``__init__`` and
+    Subclasses define ``_parameter_constraints``, ``__init__`` (and may change
+    ``_auto_min_epochs``, the fewest epochs ``epochs="auto"`` trains) and
     :meth:`_hidden_layers`, and may override :meth:`_prepare_inputs` and
     :meth:`_check_architecture`.
     """
+
+    #: The fewest epochs ``epochs="auto"`` trains for (the full-MNIST recipe's budget).
+    _auto_min_epochs = AUTO_MIN_EPOCHS
 
     # --- Step 1: inputs ---------------------------------------------------------------------
 
@@ -554,7 +567,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         if self.random_state is not None:
             # Reproducible, and a different order for each partial_fit / warm-started fit.
             seed = check_random_state(self.random_state).randint(0, 2**31 - 1)
-            seed = int((seed + getattr(self, "n_iter_", 0)) % 2**31)
+            # (history_ is reset by a fresh fit and accumulates over continued ones).
+            seed = int((seed + len(self.history_.get("loss", []))) % 2**31)
         return (
             tf.data.Dataset.from_tensor_slices(parts)
             .shuffle(len(X), seed=seed, reshuffle_each_iteration=True)
@@ -641,7 +655,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         )
         weights = self._sample_weights(codes, sample_weight)
         if epochs == "auto":
-            epochs = auto_epochs(len(X), self.batch_size)
+            epochs = auto_epochs(len(X), self.batch_size, self._auto_min_epochs)
         steps = math.ceil(len(X) / self.batch_size)
         schedule_epochs = None if partial else epochs  # None: constant learning rate
         if not continuing:

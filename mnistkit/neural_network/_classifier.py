@@ -255,9 +255,13 @@ class KerasClassifier(BaseKerasClassifier):
             Parameter names mapped to their values.
         """
         params = super().get_params(deep=False)
-        if deep and self.model is not None and not _is_network(self.model):
-            given = self.model_params or {}
-            for name, default in self._build_arguments().items():
+        if deep and callable(self.model) and not _is_network(self.model):
+            try:
+                arguments = self._build_arguments()
+            except TypeError:  # get_params never raises; fit and set_params say what is wrong
+                arguments = {}
+            given = self.model_params if isinstance(self.model_params, dict) else {}
+            for name, default in arguments.items():
                 value = given.get(name, default)
                 if value is not inspect.Parameter.empty or name in given:
                     params[f"model__{name}"] = value
@@ -286,7 +290,8 @@ class KerasClassifier(BaseKerasClassifier):
             super().set_params(**others)  # a new ``model`` first: its arguments then apply
         if routed:
             self._check_model_params(routed, prefix="model__")
-            self.model_params = {**(self.model_params or {}), **routed}
+            given = self.model_params if isinstance(self.model_params, dict) else {}
+            self.model_params = {**given, **routed}
         return self
 
     # --- Inputs and the network ---------------------------------------------------------------

@@ -105,6 +105,9 @@ class KerasCNN(BaseKerasClassifier):
     7465
     """
 
+    #: Ten epochs of the default network at batch 256 reached 99.37-99.40% on MNIST (3 seeds).
+    _auto_min_epochs = 10
+
     _parameter_constraints: dict = {
         "filters": [tuple, list, Interval(Integral, 1, None, closed="left")],
         "kernel_size": [tuple, list, Interval(Integral, 1, None, closed="left")],

@@ -193,7 +193,11 @@ def test_fits_leave_no_gradient_registrations_or_graphs_behind():
 
     def train_graphs():
         gc.collect()
-        return sum(isinstance(o, FuncGraph) and o.name == "one_step_on_data" for o in gc.get_objects())
+        return sum(
+            isinstance(o, FuncGraph) and o.name == "one_step_on_data" for o in gc.get_objects()
+        )
+
+    from mnistkit.datasets import load_mnist
 
     X, y = load_mnist(subset="test", return_X_y=True)
     KerasMLP((8,), epochs=1, random_state=0).fit(X[:300], y[:300])
