@@ -569,10 +569,14 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             seed = check_random_state(self.random_state).randint(0, 2**31 - 1)
             # (history_ is reset by a fresh fit and accumulates over continued ones).
             seed = int((seed + len(self.history_.get("loss", []))) % 2**31)
+        # Shuffling the indices and gathering each batch at once; a shuffle buffer of the
+        # samples themselves copies them one by one, which doubled an MLP's epoch.
+        tensors = tuple(tf.constant(part) for part in parts)
         return (
-            tf.data.Dataset.from_tensor_slices(parts)
+            tf.data.Dataset.range(len(X))
             .shuffle(len(X), seed=seed, reshuffle_each_iteration=True)
             .batch(self.batch_size)
+            .map(lambda index: tuple(tf.gather(part, index) for part in tensors))
             .prefetch(tf.data.AUTOTUNE)
         )
 
