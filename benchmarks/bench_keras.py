@@ -42,7 +42,7 @@ from mnistkit.neural_network._backend import import_keras
 
 #: The previous KerasCNN default (the reference line).
 PREVIOUS_CNN = dict(batch_size=128, learning_rate=0.003, warmup_epochs=0.5, epochs=12)
-#: The Fashion-MNIST recipe documented in KerasCNN's docstring and the user guide.
+#: The wider Fashion-MNIST network documented in KerasCNN's docstring and the user guide.
 FASHION_RECIPE = dict(
     filters=(32, 64, 128),
     block_dropout=0.2,
