@@ -592,7 +592,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 "shuffle": True,
             }
             if batches is None
-            else {"x": batches}
+            else {"x": batches, "shuffle": False}  # the pipeline shuffles (Keras warns otherwise)
         )
         history = self.model_.fit(
             **arrays,
