@@ -149,13 +149,16 @@ def plain_keras_cnn(
     if pipeline:
         import tensorflow as tf
 
+        # The classifier's own pipeline: shuffled index batches, gathered at once.
+        images, labels = tf.constant(X), tf.constant(y)
         data = (
-            tf.data.Dataset.from_tensor_slices((X, y))
+            tf.data.Dataset.range(len(X))
             .shuffle(len(X), seed=seed)
             .batch(batch_size)
+            .map(lambda index: (tf.gather(images, index), tf.gather(labels, index)))
             .prefetch(tf.data.AUTOTUNE)
         )
-        model.fit(data, epochs=epochs, verbose=0, callbacks=list(callbacks))
+        model.fit(data, epochs=epochs, verbose=0, shuffle=False, callbacks=list(callbacks))
     else:
         model.fit(X, y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=list(callbacks))
     return time.perf_counter() - start

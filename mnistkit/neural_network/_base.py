@@ -473,7 +473,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         if self.random_state is None:
             return None
         # A seed of its own, drawn like the weights' seed, so the split is reproducible.
-        return check_random_state(self.random_state).randint(0, 2**31 - 1) ^ 0x5EED
+        return self._draw_seed() ^ 0x5EED
 
     def _split_validation(self, X, codes, weights, validation_data, for_fit):
         """Return (X_train, codes_train, sample_weight_train, validation).
@@ -566,10 +566,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         parts = (X, targets) if weights is None else (X, targets, weights)
         seed = None
         if self.random_state is not None:
-            # Reproducible, and a different order for each partial_fit / warm-started fit.
-            seed = check_random_state(self.random_state).randint(0, 2**31 - 1)
+            # Reproducible, and a different order for each partial_fit / warm-started fit
             # (history_ is reset by a fresh fit and accumulates over continued ones).
-            seed = int((seed + len(self.history_.get("loss", []))) % 2**31)
+            seed = int((self._draw_seed() + len(self.history_.get("loss", []))) % 2**31)
         # A shuffle buffer of the samples themselves would copy them one by one.
         tensors = tuple(tf.constant(part) for part in parts)
         return (
@@ -602,7 +601,6 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             callbacks=self._callbacks(keras, validation is not None),
             verbose=self.verbose,
         )
-        del batches, arrays
         for key, values in history.history.items():
             self.history_.setdefault(key, []).extend(float(value) for value in values)
         self.n_iter_ = len(self.history_.get("loss", []))
@@ -616,10 +614,13 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
         return "float32" if tf.config.list_physical_devices("GPU") else "mixed_bfloat16"
 
+    def _draw_seed(self):
+        """A seed drawn from ``random_state`` (the same one each time for an int)."""
+        return check_random_state(self.random_state).randint(0, 2**31 - 1)
+
     def _seed(self, keras):
         if self.random_state is not None:
-            seed = check_random_state(self.random_state).randint(0, 2**31 - 1)
-            keras.utils.set_random_seed(int(seed))
+            keras.utils.set_random_seed(int(self._draw_seed()))
 
     def _record_parameter_counts(self):
         def leaves(layers):  # the layers of nested networks, not the networks themselves

@@ -15,9 +15,7 @@ import inspect
 import sys
 
 import numpy as np
-from sklearn.utils.validation import validate_data
 
-from ..utils._validation import check_numeric_array
 from ._base import TRAINING_PARAMETER_CONSTRAINTS, BaseKerasClassifier, document_training_parameters
 
 __all__ = ["KerasClassifier"]
@@ -304,8 +302,7 @@ class KerasClassifier(BaseKerasClassifier):
         if hasattr(X, "ndim") and X.ndim > 2:
             shape = tuple(int(side) for side in X.shape[1:])
             X = np.reshape(X, (X.shape[0], -1))
-        X = validate_data(self, check_numeric_array(X), reset=reset, dtype="numeric")
-        X = self._scale(X, reset=reset)
+        X = super()._prepare_inputs(X, reset=reset)
         shape = shape or tuple(X.shape[1:])
         if reset:
             self.input_shape_ = shape
