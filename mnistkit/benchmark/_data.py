@@ -91,6 +91,15 @@ def load_entry_data(entry):
             # Train on the first 50k, evaluate on the last 10k of the training set.
             X_test, y_test, images = X_train[50_000:], y_train[50_000:], train.images[50_000:]
             X_train, y_train = X_train[:50_000], y_train[:50_000]
+        elif entry.split == "54k/6k":
+            # The lab's random hold-out: 6,000 of the 60k training images for evaluation, drawn
+            # by train_test_split(test_size=0.1, random_state=42) as the reports did.
+            from sklearn.model_selection import train_test_split
+
+            order = np.arange(len(y_train))
+            keep, held = train_test_split(order, test_size=0.1, random_state=42)
+            X_test, y_test, images = X_train[held], y_train[held], train.images[held]
+            X_train, y_train = X_train[keep], y_train[keep]
     if entry.classes:
         keep_train, keep_test = np.isin(y_train, entry.classes), np.isin(y_test, entry.classes)
         X_train, y_train = X_train[keep_train], y_train[keep_train]

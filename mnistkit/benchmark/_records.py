@@ -41,10 +41,17 @@ OK, FAILED, TIMEOUT, DATA_MISSING = "ok", "failed", "timeout", "data missing"
 SCHEMA_VERSION = 2
 
 DATASETS = ("mnist", "fashion-mnist", "folder")
-SPLITS = ("train/test", "lab", "train/validation")
+SPLITS = ("train/test", "lab", "train/validation", "54k/6k")
 
 # Keys that describe an entry to a reader but do not change what a run produces.
-_PRESENTATION = ("description", "reported", "reported_note", "reported_finding", "time_limit")
+_PRESENTATION = (
+    "description",
+    "reported",
+    "reported_note",
+    "reported_finding",
+    "explanations",
+    "time_limit",
+)
 # Keys that decide which arrays an entry trains and tests on.
 _DATA_KEYS = (
     "dataset",
@@ -142,6 +149,12 @@ class Entry:
     reported_note: str = suite_field(types=(str,), default="", doc="where the figures come from")
     reported_finding: str = suite_field(
         types=(str,), default="", doc="a published finding in words"
+    )
+    explanations: dict = suite_field(
+        types=(dict,),
+        factory=dict,
+        doc="why ours differs, per reported figure (or 'finding'): the measured reason",
+        check=table_of((str,), "sentences"),
     )
     options: object = None
 

@@ -19,13 +19,15 @@ A suite file::
     reported = { test_accuracy = 0.987 }      # a published figure to compare with
     reported_note = "PCA(50) + RBF SVC, 60k/10k"  # what the figure's source says
     reported_finding = "rbf beats linear"     # or a finding in words, set beside our figures
+    explanations = { test_accuracy = "..." }  # why ours differs (measured), per figure
 
 Every key has a declared type (:class:`Entry` holds the keys all kinds share, each kind's options
 dataclass its own): a wrong type, an unknown key, an unknown kind or model, or an id that is not a
 safe file name is refused at load time, naming the file, the entry, the key and what is allowed.
 Splits: ``train/test`` (60k/10k), ``lab`` (as train/test, with networks validating on the last
-10k of the 60k) and ``train/validation`` (first 50k / last 10k). ``classes = [0, 1]`` keeps only
-those labels; ``train_size``/``test_size`` keep the first n samples.
+10k of the 60k), ``train/validation`` (first 50k / last 10k) and ``54k/6k`` (a random 6,000 of
+the 60k training images as the evaluation part, drawn with ``random_state=42`` as the lab did).
+``classes = [0, 1]`` keeps only those labels; ``train_size``/``test_size`` keep the first n samples.
 
 The suites shipped with mnistkit are package data, found by name from any folder.
 """

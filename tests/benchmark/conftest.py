@@ -22,6 +22,7 @@ reported_note = "a <b>made-up</b> figure"
 [[entries]]
 id = "tree"
 model = "pixels-decision-tree"
+reported = { test_accuracy = 0.1 }
 params = { decisiontreeclassifier__max_depth = 6 }
 grid = { decisiontreeclassifier__min_samples_leaf = [1, 5] }
 cv = 2
@@ -53,7 +54,29 @@ reported_finding = "homogeneity rises with K"
 id = "variance"
 kind = "pca"
 n_components = 50
+reconstruct = [1, 10, 784]
 reported = { explained_variance = 0.8 }
+
+[[entries]]
+id = "counts"
+kind = "exploration"
+aspect = "class-counts"
+reported = { n_train = 3000, smallest_class = 1 }
+explanations = { smallest_class = "a made-up figure, so that this row differs, explained" }
+
+[[entries]]
+id = "means"
+kind = "exploration"
+aspect = "mean-image"
+reported_finding = "bright where the strokes are"
+
+[[entries]]
+id = "confused"
+kind = "collate"
+of = ["nb", "tree", "missing"]
+show = "confusions"
+min_errors = 5
+reported_finding = "the same pairs"
 """
 
 # Two naive Bayes entries: the quickest runs there are (about a second each with start-up).

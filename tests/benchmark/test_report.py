@@ -59,21 +59,44 @@ def test_report_of_every_kind(tiny_suite, tmp_path):
             "tree-misclassified",
             "depth-sweep-sweep",
             "k-sweep-sweep",
+            "clusters-cluster-means",
+            "variance-variance",
+            "variance-reconstructions",
+            "counts-class-counts",
+            "means-mean-image",
         ]
     )
     for source in parser.images:
         assert (index.parent / source).stat().st_size > 1000
     summary = (index.parent / "summary.md").read_text()
     assert "| nb | pixels-gaussian-nb | mnist (train/test) | ok |" in summary
-    assert "training-set homogeneity by n clusters: 2: " in html
+    assert "training-set homogeneity / adjusted Rand / Rand by n clusters: 2: " in html
     assert "(rises with every step)" in summary
     assert (
         "| k-sweep | PCA(20) -> KMeans(K) | finding | homogeneity rises with K | training-set homogeneity"
         in summary
     )
     assert "test accuracy by max depth (train minus test in brackets)" in summary
-    # Each published figure has a verdict.
+    # Each published figure has a verdict, and a difference says whether it is explained.
     assert "| clusters |  | homogeneity | 0.5000 |" in summary
+    assert (
+        "| smallest_class | 1 |" in summary
+        and "| differs: explained | a made-up figure, so that this row differs, explained |"
+        in summary
+    )
+    assert "| tree |  | test_accuracy | 0.1000 |" in summary
+    assert "| differs: unexplained | no measured reason yet |" in summary
+    # A collate entry reads the others' current results when the report is written.
+    confused = next(
+        line
+        for line in summary.splitlines()
+        if line.startswith("| confused |") and "finding" in line
+    )
+    assert (
+        "nb: " in confused and " read as " in confused and "missing: not in this suite" in confused
+    )
+    # The card shows the lab's figure beside ours.
+    assert "the lab reported" in html and html.count('class="beside"') >= 4
 
 
 def test_entries_on_different_test_sets_are_never_paired(suite_file, two_suite, tmp_path):

@@ -23,7 +23,18 @@ def _record(folder, entry_id, repeat=0):
 def test_tiny_suite_end_to_end(tiny_suite, tmp_path):
     summary = run_suite(load_suite(tiny_suite), tmp_path / "results", progress=False)
     assert summary.statuses == dict.fromkeys(
-        ["nb", "tree", "depth-sweep", "clusters", "k-sweep", "variance"], "ok"
+        [
+            "nb",
+            "tree",
+            "depth-sweep",
+            "clusters",
+            "k-sweep",
+            "variance",
+            "counts",
+            "means",
+            "confused",
+        ],
+        "ok",
     )
     out = tmp_path / "results"
     nb = _record(out, "nb")
@@ -40,7 +51,14 @@ def test_tiny_suite_end_to_end(tiny_suite, tmp_path):
     assert 0 < _record(out, "clusters").metrics["homogeneity"] < 1
     k_rows = _record(out, "k-sweep").metrics["sweep"]
     assert 0 < k_rows[0]["homogeneity"] < k_rows[1]["homogeneity"] < 1
-    assert _record(out, "variance").metrics["explained_variance"] > 0.7
+    variance = _record(out, "variance").metrics
+    assert variance["explained_variance"] > 0.7
+    errors = variance["reconstruction_mse"]
+    assert errors["1"] > errors["10"] > errors["784"] and errors["784"] < 1e-10
+    counts = _record(out, "counts").metrics
+    assert counts["n_train"] == 3000 and sum(counts["train_counts"].values()) == 3000
+    assert counts["smallest_class"] == min(counts["train_counts"].values())
+    assert len(_record(out, "clusters").details["pictures"]["cluster_means"]) == 10
     # Every record whole, and nothing temporary left behind.
     assert not [p for p in out.rglob(".*") if p.is_file()]
 

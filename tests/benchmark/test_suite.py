@@ -37,7 +37,7 @@ HEADER = '[defaults]\ntrain_size = 100\n[[entries]]\nid = "x"\nmodel = "pixels-k
         (HEADER + "train_size = -3\n", r"'train_size' must be positive; got -3"),
         (
             HEADER + 'split = "train"\n',
-            r"'split' must be one of 'train/test', 'lab', 'train/validation'; got 'train'",
+            r"'split' must be one of 'train/test', 'lab', 'train/validation', '54k/6k'; got 'train'",
         ),
         (
             HEADER + 'reported = { test_accuracy = "high" }\n',
@@ -51,7 +51,8 @@ HEADER = '[defaults]\ntrain_size = 100\n[[entries]]\nid = "x"\nmodel = "pixels-k
         (HEADER + 'modle = "pixels-knn"\n', r"unknown keys 'modle' \(did you mean 'model'\?\)"),
         (
             HEADER + 'kind = "regression"\n',
-            r"unknown entry kind 'regression'; the kinds are classifier, clustering, pca, sweep",
+            r"unknown entry kind 'regression'; the kinds are classifier, clustering, collate, "
+            r"exploration, pca, sweep",
         ),
         (
             HEADER + "n_components = 5\n",
@@ -72,7 +73,7 @@ HEADER = '[defaults]\ntrain_size = 100\n[[entries]]\nid = "x"\nmodel = "pixels-k
         ),
         (
             '[[entries]]\nid = "p"\nkind = "pca"\nn_components = 1000\n',
-            r"'n_components' must be at most 784",
+            r"'n_components' and 'reconstruct' must be at most 784",
         ),
         ("entries = 3\n", r"'entries' must be an array of tables"),
         (
@@ -179,54 +180,109 @@ def test_shipped_suites_are_found_by_name_and_valid():
 def test_reproduce_suite_covers_every_lab_experiment():
     reproduce = load_suite(find_suite("reproduce"))
     ids = {entry.id for entry in reproduce.entries}
-    # One entry per experiment of the lab reports (38 ids; gmm-covariance is one entry per
-    # covariance type and fashion-cnn-lab one per activation).
-    lab = [
-        "cnn-32-64-128-5x5",
-        "cnn-32-64-128-sgd",
-        "cnn-32-dense128",
-        "cnn-8-16-dropout",
-        "cnn-bn",
-        "cnn-lab",
-        "cnn-lab-dropout",
-        "fashion-cnn-1conv",
-        "fashion-cnn-64",
-        "hog2-mlp",
-        "hog4-mlp-128",
-        "hog4-mlp-200-relu",
-        "hog4-mlp-200-sigmoid",
-        "hog4-mlp-300",
-        "hog7-mlp-150-relu",
-        "hog7-mlp-200-sigmoid",
-        "hog7-or16-tanh",
-        "kmeans-k-sweep",
-        "kmeans-pca2",
-        "kmeans-pca200",
-        "pca-variance",
-        "raw-mlp-1000-dropout",
-        "raw-mlp-128-adam",
-        "raw-mlp-13-128",
-        "raw-mlp-300",
-        "raw-mlp-300-dropout",
-        "raw-mlp-512x2",
-        "raw-mlp-bn",
-        "raw-mlp-sigmoid-250",
-        "raw-mlp-tanh-150",
-        "raw-mlp-tanh-300",
-        "svc-01-pca2",
-        "svc-kernels",
-        "svc-pca-sweep",
-        "tree-depth",
-        "xray-cnn",
-        "gmm-spherical",
-        "gmm-tied",
-        "gmm-diag",
-        "fashion-cnn-lab",
-        "fashion-cnn-lab-tanh",
+    # One entry per experiment of the lab reports, the ones added later included (gmm-covariance
+    # is one entry per covariance type, fashion-cnn-lab one per activation, and cost-mlp-vs-cnn
+    # collates the two entries cost-mlp and cost-cnn).
+    added = [
+        "raw-mlp-6-6",
+        "raw-mlp-1000-deeper",
+        "raw-mlp-tanh-300-dropout",
+        "raw-mlp-tanh-250",
+        "raw-mlp-sigmoid-150",
+        "raw-mlp-f1",
+        "raw-mlp-128-sgd",
+        "raw-mlp-128-sgd-lr005",
+        "overfit-mlp-10",
+        "hog4-mlp-128-5ep",
+        "hog4-mlp-8",
+        "hog7-mlp-8",
+        "hog2-mlp-8",
+        "hog-mlp-8-or32",
+        "hog7-mlp-200-tanh",
+        "hog7-mlp-200-tanh-b1024",
+        "hog7-mlp-200-sigmoid-b1024",
+        "hog-mlp-f1",
+        "cnn-lab-50ep",
+        "cnn-32-64-128-3x3",
+        "cnn-32-64-128-5x5-b256",
+        "cnn-32-64-128-256",
+        "cnn-2-filters-dense2",
+        "cnn-2-filters",
+        "cnn-2-filters-2conv",
+        "cnn-8-16",
+        "cnn-lab-l4-sweep",
+        "cnn-lab-l4-activation",
+        "overfit-cnn-10",
+        "xray-cnn-adam-5ep",
+        "pca-reconstruction",
+        "kmeans-init",
+        "tree-pca-sweep",
+        "explore-class-counts",
+        "explore-pixel-std",
+        "explore-mean-image",
+        "explore-nearest-farthest",
+        "explore-image-mean-hist",
+        "explore-pixel-hist",
+        "metrics-per-class-bn",
+        "confusions-hog4",
+        "cost-mlp-vs-cnn",
+        "capacity-shallow-vs-deep",
     ]
+    assert len(added) == 43
+    companions = ["cost-mlp", "cost-cnn"]
+    lab = (
+        added
+        + companions
+        + [
+            "cnn-32-64-128-5x5",
+            "cnn-32-64-128-sgd",
+            "cnn-32-dense128",
+            "cnn-8-16-dropout",
+            "cnn-bn",
+            "cnn-lab",
+            "cnn-lab-dropout",
+            "fashion-cnn-1conv",
+            "fashion-cnn-64",
+            "hog2-mlp",
+            "hog4-mlp-128",
+            "hog4-mlp-200-relu",
+            "hog4-mlp-200-sigmoid",
+            "hog4-mlp-300",
+            "hog7-mlp-150-relu",
+            "hog7-mlp-200-sigmoid",
+            "hog7-or16-tanh",
+            "kmeans-k-sweep",
+            "kmeans-pca2",
+            "kmeans-pca200",
+            "pca-variance",
+            "raw-mlp-1000-dropout",
+            "raw-mlp-128-adam",
+            "raw-mlp-13-128",
+            "raw-mlp-300",
+            "raw-mlp-300-dropout",
+            "raw-mlp-512x2",
+            "raw-mlp-bn",
+            "raw-mlp-sigmoid-250",
+            "raw-mlp-tanh-150",
+            "raw-mlp-tanh-300",
+            "svc-01-pca2",
+            "svc-kernels",
+            "svc-pca-sweep",
+            "tree-depth",
+            "xray-cnn",
+            "gmm-spherical",
+            "gmm-tied",
+            "gmm-diag",
+            "fashion-cnn-lab",
+            "fashion-cnn-lab-tanh",
+        ]
+    )
     assert sorted(ids) == sorted(lab)
     for entry in reproduce.entries:
-        assert entry.reported or entry.reported_finding or entry.reported_note, entry.id
+        assert entry.reported or entry.reported_finding or entry.id in companions, entry.id
+        assert entry.reported_note, entry.id
+        # An explanation is for a figure the entry reports (or its finding), nothing else.
+        assert set(entry.explanations) <= {*entry.reported, "finding"}, entry.id
 
 
 @pytest.mark.slow

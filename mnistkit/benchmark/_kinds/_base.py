@@ -98,8 +98,12 @@ class EntryKind:
         """The figures of one result shown on its card, as :class:`Fact` objects."""
         return []
 
-    def finding(self, result):
-        """Our result in words, set beside a published finding (``None``: no words)."""
+    def finding(self, result, outcomes=None):
+        """Our result in words, set beside a published finding (``None``: no words).
+
+        ``outcomes`` maps every entry id of the report to its outcome, for kinds that collate
+        other entries' results.
+        """
         score = self.score(result)
         return None if score is None else f"{self.score_label} {score:.4f}"
 

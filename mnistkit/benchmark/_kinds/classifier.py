@@ -132,6 +132,40 @@ class ClassifierKind(EntryKind):
     def score(self, result):
         return result.metrics.get("accuracy")
 
+    def finding(self, result, outcomes=None):
+        """Accuracy and loss, the train/validation gap, and the per-class diagnostics a lab
+        report reads off a confusion matrix: the largest confusions, the weakest classes."""
+        from .collate import confusion_cells
+
+        metrics = result.metrics
+        words = [f"test accuracy {metrics['accuracy']:.4f}"]
+        if metrics.get("log_loss") is not None:
+            words.append(f"loss {metrics['log_loss']:.4f}")
+        if metrics.get("train_accuracy") is not None:
+            words.append(f"final training accuracy {metrics['train_accuracy']:.4f}")
+        if metrics.get("validation_accuracy") is not None:
+            words.append(f"validation {metrics['validation_accuracy']:.4f}")
+        per_class = metrics.get("per_class") or []
+        if len(per_class) > 2:
+            by_class = dict(zip(map(str, metrics["labels"]), metrics["target_names"], strict=True))
+
+            def name(row):
+                return by_class[str(row["class"])]
+
+            low_p = min(per_class, key=lambda row: row["precision"])
+            low_r = min(per_class, key=lambda row: row["recall"])
+            high_p = max(per_class, key=lambda row: row["precision"])
+            words.append(
+                f"precision {min(r['precision'] for r in per_class):.4f} ({name(low_p)}) to "
+                f"{high_p['precision']:.4f} ({name(high_p)}), lowest recall "
+                f"{low_r['recall']:.4f} ({name(low_r)}), specificity "
+                f"{min(r['specificity'] for r in per_class):.4f} to "
+                f"{max(r['specificity'] for r in per_class):.4f}"
+            )
+            cells = confusion_cells(metrics, 10) or confusion_cells(metrics, 1)[:3]
+            words.append("largest confusions: " + ", ".join(cells[:6]))
+        return "; ".join(words)
+
     def facts(self, result):
         metrics = result.metrics
         facts = [

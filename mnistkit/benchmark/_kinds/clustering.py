@@ -4,7 +4,20 @@ accuracy)."""
 
 import time
 
-from ._base import EntryKind, Fact, ReportedFigure, build_model, jsonable_params, register_kind
+import numpy as np
+
+from ._base import (
+    EntryKind,
+    Fact,
+    ReportedFigure,
+    build_model,
+    jsonable_params,
+    new_figure,
+    register_kind,
+)
+
+#: Points of a 2-d scatter kept in a result (a seeded sample: enough to see the clusters).
+SCATTER_POINTS = 4000
 
 
 def training_clusters(model, X):
@@ -21,6 +34,7 @@ class ClusteringKind(EntryKind):
     reported_figures = {
         "homogeneity": ReportedFigure("homogeneity of the training clusters", 0.02),
         "adjusted_rand": ReportedFigure("adjusted Rand index of the training clusters", 0.02),
+        "rand": ReportedFigure("Rand index (unadjusted) of the training clusters", 0.02),
         "silhouette": ReportedFigure("silhouette of the training clusters (sampled)", 0.02),
         "cluster_accuracy": ReportedFigure("accuracy of the best one-to-one cluster naming", 0.005),
     }
@@ -36,6 +50,46 @@ class ClusteringKind(EntryKind):
         features, clusters = training_clusters(model, data.X_train)
         result.metrics = clustering_scores(data.y_train, clusters, features)
         result.details["params"] = jsonable_params(model)
+        result.details["pictures"] = cluster_pictures(
+            data.X_train, data.y_train, features, clusters, result.seed
+        )
+
+    def figures(self, result, context):
+        pictures = result.details.get("pictures")
+        if not pictures:
+            return []
+        from ...plotting._common import image_mosaic
+
+        figures = []
+        if "scatter" in pictures:
+            scatter = pictures["scatter"]
+            points, clusters = np.asarray(scatter["points"]), np.asarray(scatter["clusters"])
+            figure = new_figure((6.5, 5))
+            ax = figure.add_subplot()
+            shown = ax.scatter(
+                points[:, 0], points[:, 1], c=clusters, cmap="tab10", s=4, alpha=0.6, linewidths=0
+            )
+            centres = np.asarray(scatter["centres"])
+            ax.scatter(centres[:, 0], centres[:, 1], c="black", marker="x", s=60)
+            figure.colorbar(shown, ax=ax, label="cluster")
+            ax.set_xlabel("first component")
+            ax.set_ylabel("second component")
+            ax.set_title(
+                f"{len(points):,} training images in the clustered plane (x: cluster means)",
+                fontsize=10,
+            )
+            figures.append(("Clusters in two dimensions", "scatter", figure))
+        means = np.asarray(pictures["cluster_means"])
+        side = round(np.sqrt(means.shape[1]))
+        pairs = zip(pictures["sizes"], pictures["majority"], strict=True)
+        captions = [f"{size:,}: {label}" for size, label in pairs]
+        figure = new_figure((9, 1.9))
+        ax = figure.add_subplot()
+        image_mosaic(means.reshape(-1, side, side), captions, n_cols=min(10, len(means)), ax=ax)
+        ax.set_xlabel("")
+        ax.set_title("Mean image of each cluster (size: commonest digit)", fontsize=10)
+        figures.append(("Mean image of each cluster", "cluster-means", figure))
+        return figures
 
     def score(self, result):
         return result.metrics.get("cluster_accuracy")
@@ -46,3 +100,27 @@ class ClusteringKind(EntryKind):
             for key in ("homogeneity", "adjusted_rand", "cluster_accuracy", "silhouette")
             if result.metrics.get(key) is not None
         ]
+
+
+def cluster_pictures(X, y, features, clusters, seed):
+    """What the cluster pictures need, small enough for a result file: each cluster's mean
+    image, size and commonest label, and for 2-d features a seeded sample of the points."""
+    y = np.asarray(y)
+    ids = np.unique(clusters)
+    pictures = {
+        "cluster_means": [X[clusters == c].mean(axis=0).round(2).tolist() for c in ids],
+        "sizes": [int(np.sum(clusters == c)) for c in ids],
+        "majority": [
+            str(max(set(y[clusters == c].tolist()), key=y[clusters == c].tolist().count))
+            for c in ids
+        ],
+    }
+    if features.shape[1] == 2:
+        rng = np.random.default_rng(seed)
+        keep = rng.choice(len(features), min(SCATTER_POINTS, len(features)), replace=False)
+        pictures["scatter"] = {
+            "points": features[keep].round(3).tolist(),
+            "clusters": clusters[keep].tolist(),
+            "centres": [features[clusters == c].mean(axis=0).round(3).tolist() for c in ids],
+        }
+    return pictures

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._fields import positive, suite_field
-from ._base import EntryKind, Fact, ReportedFigure, register_kind
+from ._base import EntryKind, Fact, ReportedFigure, new_figure, register_kind
+
+
+def _component_counts(value):
+    ok = value and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)
+    return None if ok else "must be a non-empty array of positive integers"
 
 
 @dataclass
@@ -18,6 +23,11 @@ class PCAOptions:
         default=200,
         doc="components whose explained variance is reported",
         check=positive,
+    )
+    reconstruct: list | None = suite_field(
+        types=(list,),
+        doc="component counts at which one random training image is reconstructed and drawn",
+        check=_component_counts,
     )
 
 
@@ -35,18 +45,20 @@ class PCAKind(EntryKind):
     def validate(self, entry, where):
         from .._fields import SuiteError
 
-        if entry.options.n_components > 784:
+        if entry.options.n_components > 784 or max(entry.options.reconstruct or [0]) > 784:
             raise SuiteError(
-                f"{where}: 'n_components' must be at most 784 (the pixels of an image)."
+                f"{where}: 'n_components' and 'reconstruct' must be at most 784 (the pixels of "
+                "an image)."
             )
 
     def run(self, entry, data, result, predictions_file):
         from sklearn.decomposition import PCA
 
-        from ...decomposition import n_components_for_variance
+        from ...decomposition import n_components_for_variance, pca_reconstruct
 
         start = time.perf_counter()
-        pca = PCA(random_state=result.seed).fit(data.X_train / np.float32(255))
+        X = data.X_train / np.float32(255)
+        pca = PCA(random_state=result.seed).fit(X)
         result.fit_seconds = time.perf_counter() - start
         cumulative = np.cumsum(pca.explained_variance_ratio_)
         k = min(entry.options.n_components, len(cumulative))
@@ -55,7 +67,23 @@ class PCAKind(EntryKind):
             "explained_variance": float(cumulative[k - 1]),
             "components_for_90_percent": n_components_for_variance(pca, 0.9),
             "components_for_95_percent": n_components_for_variance(pca, 0.95),
+            "cumulative_variance": cumulative.round(6).tolist(),
         }
+        if entry.options.reconstruct:
+            # One random training image (seeded), as the lab drew it, at each component count.
+            index = int(np.random.default_rng(result.seed).integers(len(X)))
+            image = X[index : index + 1]
+            counts = [min(c, len(cumulative)) for c in entry.options.reconstruct]
+            rebuilt = {c: pca_reconstruct(pca, image, n_components=c)[0] for c in counts}
+            result.metrics.update(
+                image_index=index,
+                image_label=str(data.y_train[index]),
+                reconstruction_mse={
+                    str(c): float(np.mean((r - image[0]) ** 2)) for c, r in rebuilt.items()
+                },
+                reconstructions={str(c): r.round(4).tolist() for c, r in rebuilt.items()},
+                original=image[0].round(4).tolist(),
+            )
 
     def facts(self, result):
         metrics = result.metrics
@@ -68,9 +96,45 @@ class PCAKind(EntryKind):
             Fact("components for 95%", metrics["components_for_95_percent"], 0),
         ]
 
-    def finding(self, result):
+    def finding(self, result, outcomes=None):
         metrics = result.metrics
-        return (
+        words = (
             f"{metrics['n_components']} components explain {metrics['explained_variance']:.1%}; "
             f"90% needs {metrics['components_for_90_percent']}"
         )
+        errors = metrics.get("reconstruction_mse")
+        if errors:
+            words += "; reconstruction error (mean squared, pixels in [0, 1]) by components: " + (
+                ", ".join(f"{c}: {e:.4f}" for c, e in errors.items())
+            )
+        return words
+
+    def figures(self, result, context):
+        from ...plotting import ExplainedVarianceDisplay
+        from ...plotting._common import image_mosaic
+
+        metrics = result.metrics
+        figures = []
+        curve = metrics.get("cumulative_variance")
+        if curve:
+            ratios = np.diff(np.concatenate([[0.0], curve]))
+            figure = new_figure((6.5, 3.8))
+            ax = figure.add_subplot()
+            ExplainedVarianceDisplay(ratios).plot(ax=ax, title="Explained variance of the pixels")
+            figures.append(("Cumulative explained variance", "variance", figure))
+        if metrics.get("reconstructions"):
+            side = round(np.sqrt(len(metrics["original"])))
+            tiles = [metrics["original"], *metrics["reconstructions"].values()]
+            captions = ["original", *(f"{c} comp." for c in metrics["reconstructions"])]
+            figure = new_figure((9, 2.6))
+            ax = figure.add_subplot()
+            tiles = np.asarray(tiles).reshape(-1, side, side)
+            image_mosaic(tiles, captions, n_cols=min(9, len(tiles)), ax=ax)
+            ax.set_xlabel("")
+            ax.set_title(
+                f"Training image {metrics['image_index']} (a {metrics['image_label']}) "
+                "rebuilt from its first components",
+                fontsize=10,
+            )
+            figures.append(("PCA reconstructions", "reconstructions", figure))
+        return figures

@@ -56,7 +56,7 @@ class SweepKind(EntryKind):
 
     def run(self, entry, data, result, predictions_file):
         from sklearn.base import clone
-        from sklearn.metrics import adjusted_rand_score, homogeneity_score
+        from sklearn.metrics import adjusted_rand_score, homogeneity_score, rand_score
 
         model = build_model(entry, result.seed)
         param, values = entry.options.sweep["param"], entry.options.sweep["values"]
@@ -73,6 +73,7 @@ class SweepKind(EntryKind):
                 clusters = training_clusters(fitted, data.X_train)[1]
                 row["homogeneity"] = float(homogeneity_score(data.y_train, clusters))
                 row["adjusted_rand"] = float(adjusted_rand_score(data.y_train, clusters))
+                row["rand"] = float(rand_score(data.y_train, clusters))
             rows.append(row)
         result.fit_seconds = time.perf_counter() - start
         best = max(rows, key=lambda row: row["test_accuracy"])
@@ -86,15 +87,19 @@ class SweepKind(EntryKind):
     def score(self, result):
         return result.metrics.get("test_accuracy")
 
-    def finding(self, result):
+    def finding(self, result, outcomes=None):
         rows, param = result.metrics["sweep"], _short(result.metrics["param"])
         best = max(rows, key=lambda row: row["test_accuracy"])
         if "homogeneity" in rows[0]:
             curve = [row["homogeneity"] for row in rows]
             rises = all(b > a for a, b in itertools.pairwise(curve))
             return (
-                f"training-set homogeneity by {param}: "
-                + ", ".join(f"{row['value']}: {row['homogeneity']:.3f}" for row in rows)
+                f"training-set homogeneity / adjusted Rand / Rand by {param}: "
+                + ", ".join(
+                    f"{row['value']}: {row['homogeneity']:.4f} / {row['adjusted_rand']:.4f}"
+                    + (f" / {row['rand']:.3f}" if "rand" in row else "")
+                    for row in rows
+                )
                 + f" ({'rises with every step' if rises else 'does not rise at every step'}); "
                 f"best test accuracy of the majority-named clusters "
                 f"{best['test_accuracy']:.4f} at {best['value']}"

@@ -85,7 +85,18 @@ def _facts(outcome):
     return [(label, spread(values, digits)) for label, (digits, values) in combined.items()]
 
 
-def _card(outcome, data, figures_dir):
+def _lab_beside_ours(reproduction_table):
+    """Each entry's rows of the reproduction table, as (figure, lab, ours, verdict, why)."""
+    by_entry = {}
+    for row in reproduction_table.rows:
+        figure, reported, ours, _, _, judged, why = (cell.text for cell in row[2:])
+        by_entry.setdefault(row[0].text, []).append(
+            (figure, reported, ours, judged, row[7].css, why)
+        )
+    return by_entry
+
+
+def _card(outcome, data, figures_dir, beside=()):
     entry, first = outcome.entry, outcome.first
     seeds = ", ".join(str(entry.seed(repeat)) for repeat in range(entry.repeats))
     card = {
@@ -102,6 +113,7 @@ def _card(outcome, data, figures_dir):
         "facts": [],
         "lines": [],
         "figures": [],
+        "beside": list(beside),
     }
     if not outcome.ok:
         return card
@@ -204,6 +216,8 @@ def write_report(results_dir, output_dir=None):
     n_results = sum(bool(outcome.results) for outcome in outcomes)
     n_ok = sum(outcome.status == OK for outcome in outcomes)
     environment, environment_note = _environment(data)
+    reproduced = reproduction(outcomes)
+    beside = _lab_beside_ours(reproduced)
     context = {
         "title": f"mnistkit benchmark: {data.run.get('suite', results_dir.name)}",
         "description": data.run.get("description", ""),
@@ -211,11 +225,14 @@ def write_report(results_dir, output_dir=None):
         "suite_note": data.suite_note,
         "n_stale": sum(bool(outcome.ok and outcome.stale) for outcome in outcomes),
         "leaderboard": leaderboard(outcomes),
-        "reproduction": reproduction(outcomes),
+        "reproduction": reproduced,
         "comparisons": comparisons(data),
         "not_comparable": not_comparable(data),
         "unfinished": unfinished(outcomes),
-        "cards": [_card(outcome, data, figures_dir) for outcome in outcomes],
+        "cards": [
+            _card(outcome, data, figures_dir, beside.get(outcome.entry.id, ()))
+            for outcome in outcomes
+        ],
         "environment": environment,
         "environment_note": environment_note,
     }

@@ -149,7 +149,11 @@ REPRODUCTION = [
     Column("our 95% interval / seed range"),
     Column("difference", hint="ours minus reported; times as a ratio"),
     Column("verdict", True),
+    Column("why", True, hint="the measured reason for a difference, from the suite entry"),
 ]
+
+#: Verdicts of a difference beyond our spread and the figure's tolerance.
+EXPLAINED, UNEXPLAINED = "differs: explained", "differs: unexplained"
 
 
 def _difference(figure, reported, ours):
@@ -183,23 +187,40 @@ def verdict(outcome, figure, reported):
         return "reproduced (exactly)"
     if abs(mean - reported) <= tolerance:
         return f"reproduced (within tolerance {number(tolerance)})"
-    return "differs"
+    return EXPLAINED if outcome.entry.explanations.get(figure) else UNEXPLAINED
+
+
+def _verdict_css(judged):
+    """'reproduced (within ...)' -> 'reproduced'; 'differs: explained' -> 'differs explained'."""
+    head = judged.split(" (")[0]
+    if head.startswith("differs"):
+        return "differs " + css_class(head.split(": ")[1]) if ": " in head else "differs"
+    return css_class(head)
 
 
 def _configuration(entry):
     return entry.reported_note or entry.description
 
 
+def _why(entry, figure, judged):
+    """The entry's measured reason; a difference without one says so."""
+    reason = entry.explanations.get(figure, "")
+    if judged == UNEXPLAINED:
+        return "no measured reason yet"
+    return reason
+
+
 def reproduction(outcomes):
-    """Each published figure or finding beside ours, with the difference and a verdict."""
+    """Each published figure or finding beside ours, with the difference, a verdict and why."""
     table = Table(REPRODUCTION)
+    by_id = {outcome.entry.id: outcome for outcome in outcomes}
     for outcome in outcomes:
         entry = outcome.entry
         usable = outcome.ok and not outcome.stale
         shown = status_cell(outcome) if not usable else None
         unusable = "stale" if outcome.ok else outcome.status
         if entry.reported_finding:
-            ours = outcome.kind.finding(outcome.first) if usable else None
+            ours = outcome.kind.finding(outcome.first, by_id) if usable else None
             table.rows.append(
                 [
                     Cell(entry.id, href=f"#{entry.id}"),
@@ -210,6 +231,7 @@ def reproduction(outcomes):
                     Cell(DASH),
                     Cell(DASH),
                     Cell("compare in words" if usable else unusable, css="finding"),
+                    Cell(entry.explanations.get("finding", "")),
                 ]
             )
         for figure, reported in entry.reported.items():
@@ -232,7 +254,8 @@ def reproduction(outcomes):
                     Cell(spread(values), mean) if usable else shown,
                     Cell(bounds),
                     Cell(difference, sort),
-                    Cell(judged, css=css_class(judged.split(" (")[0])),
+                    Cell(judged, css=_verdict_css(judged)),
+                    Cell(_why(entry, figure, judged)),
                 ]
             )
     return table

@@ -1,0 +1,114 @@
+"""Kind ``collate``: one figure read across other entries of the suite (the F1 of a family of
+runs, the confusions they share, their cost), for lab findings that compare runs.
+
+It fits nothing. Its words are computed when the report is written, from the other entries'
+current results, so it can never disagree with them or go stale behind them.
+"""
+
+from dataclasses import dataclass
+
+from .._fields import one_of, suite_field
+from ._base import EntryKind, register_kind
+
+SHOWS = ("f1", "confusions", "cost")
+
+
+def _ids(value):
+    ok = value and all(isinstance(v, str) and v for v in value)
+    return None if ok else "must be a non-empty array of entry ids"
+
+
+@dataclass
+class CollateOptions:
+    """Keys of a collate entry."""
+
+    of: list | None = suite_field(types=(list,), doc="the entry ids to read", check=_ids)
+    show: str = suite_field(
+        types=(str,),
+        default="f1",
+        doc=f"what to read from each: one of {', '.join(SHOWS)}",
+        check=one_of(*SHOWS),
+    )
+    min_errors: int = suite_field(
+        types=(int,), default=10, doc="confusions: list the cells with at least this many errors"
+    )
+
+
+def confusion_cells(metrics, min_errors):
+    """'3 read as 5 (13)' for every off-diagonal confusion-matrix cell with ``min_errors``+."""
+    names = metrics["target_names"]
+    matrix = metrics["confusion_matrix"]
+    cells = [
+        (count, true, predicted)
+        for true, row in enumerate(matrix)
+        for predicted, count in enumerate(row)
+        if true != predicted and count >= min_errors
+    ]
+    return [f"{names[t]} read as {names[p]} ({c})" for c, t, p in sorted(cells, reverse=True)]
+
+
+def _gap(metrics):
+    train, validation = metrics.get("train_accuracy"), metrics.get("validation_accuracy")
+    return None if train is None or validation is None else train - validation
+
+
+def _cost(outcome):
+    result = outcome.first
+    history = result.details.get("history") or {}
+    epochs = len(history.get("loss", [])) or None
+    words = [f"{result.metrics.get('n_parameters', 0):,} parameters"]
+    if result.fit_seconds is not None:
+        words.append(f"fit {result.fit_seconds:.1f} s")
+        if epochs:
+            words.append(f"{result.fit_seconds / epochs:.1f} s per epoch")
+    if result.peak_memory_mib is not None:
+        words.append(f"peak memory {result.peak_memory_mib:,.0f} MiB")
+    if result.metrics.get("accuracy") is not None:
+        words.append(f"test accuracy {result.metrics['accuracy']:.4f}")
+    return ", ".join(words)
+
+
+@register_kind
+class CollateKind(EntryKind):
+    """A figure of several other entries, side by side."""
+
+    name = "collate"
+    options = CollateOptions
+    required = ("of",)
+    needs_model = False
+    score_label = "collated"
+
+    def validate(self, entry, where):
+        from .._fields import SuiteError
+
+        if entry.id in entry.options.of:
+            raise SuiteError(f"{where}: a collate entry cannot read itself.")
+
+    def run(self, entry, data, result, predictions_file):
+        result.fit_seconds = 0.0
+        result.metrics = {"of": list(entry.options.of), "show": entry.options.show}
+
+    def finding(self, result, outcomes=None):
+        outcomes = outcomes or {}
+        show = result.metrics["show"]
+        entry = result.entry
+        parts = []
+        for entry_id in result.metrics["of"]:
+            outcome = outcomes.get(entry_id)
+            if outcome is None:
+                parts.append(f"{entry_id}: not in this suite")
+                continue
+            if not outcome.ok or outcome.stale:
+                parts.append(f"{entry_id}: no current result")
+                continue
+            metrics = outcome.first.metrics
+            if show == "f1":
+                gap = _gap(metrics)
+                gap_words = "" if gap is None else f", training minus validation {gap:+.4f}"
+                parts.append(f"{entry_id}: macro F1 {metrics.get('f1_macro', 0):.4f}{gap_words}")
+            elif show == "confusions":
+                cells = confusion_cells(metrics, entry.get("min_errors", 10))
+                parts.append(f"{entry_id}: " + (", ".join(cells) or "no cell reaches the bar"))
+            else:
+                parts.append(f"{entry_id}: {_cost(outcome)}")
+        return "; ".join(parts)
