@@ -207,16 +207,17 @@ def _is_shipped(suite):
 def write_run_file(suite, results_dir, identities):
     """``run.json``: the whole suite as run (every entry, also those not run now), its data
     identities and the environment; the report lists every entry from it."""
+    shipped = _is_shipped(suite)
     atomic_write(
         Path(results_dir, "run.json"),
         json.dumps(
             {
                 "suite": suite.name,
                 "description": suite.description,
-                "suite_path": str(suite.path) if suite.path else None,
-                # A shipped suite is found again by name on another machine (a committed
-                # results folder), where the absolute path does not exist.
-                "suite_shipped": _is_shipped(suite),
+                # A shipped suite is found again by name, on any machine (a committed results
+                # folder): its absolute path is this installation's and is not recorded.
+                "suite_path": str(suite.path) if suite.path and not shipped else None,
+                "suite_shipped": shipped,
                 "entries": [entry.to_dict() for entry in suite.entries],
                 "data_identities": {entry.id: identities(entry) for entry in suite.entries},
                 "environment": environment(),

@@ -82,12 +82,12 @@ class ClusteringKind(EntryKind):
         means = np.asarray(pictures["cluster_means"])
         side = round(np.sqrt(means.shape[1]))
         pairs = zip(pictures["sizes"], pictures["majority"], strict=True)
-        captions = [f"{size:,}: {label}" for size, label in pairs]
+        captions = [f"{label} ({size:,})" for size, label in pairs]
         figure = new_figure((9, 1.9))
         ax = figure.add_subplot()
         image_mosaic(means.reshape(-1, side, side), captions, n_cols=min(10, len(means)), ax=ax)
         ax.set_xlabel("")
-        ax.set_title("Mean image of each cluster (size: commonest digit)", fontsize=10)
+        ax.set_title("Mean image of each cluster: its commonest digit (its size)", fontsize=10)
         figures.append(("Mean image of each cluster", "cluster-means", figure))
         return figures
 

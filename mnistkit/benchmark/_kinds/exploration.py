@@ -215,7 +215,7 @@ class ExplorationKind(EntryKind):
         names = m["target_names"]
         if aspect == "class-counts":
             figure = new_figure((8, 3.2))
-            axes = figure.subplots(1, 2, sharey=True)
+            axes = figure.subplots(1, 2)
             for ax, (part, counts) in zip(
                 axes, (("training", m["train_counts"]), ("test", m["test_counts"])), strict=True
             ):
