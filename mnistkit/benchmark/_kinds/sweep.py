@@ -93,6 +93,12 @@ class SweepKind(EntryKind):
         if "homogeneity" in rows[0]:
             curve = [row["homogeneity"] for row in rows]
             rises = all(b > a for a, b in itertools.pairwise(curve))
+            numeric = all(isinstance(row["value"], int | float) for row in rows)
+            trend = (
+                f" ({'rises with every step' if rises else 'does not rise at every step'})"
+                if numeric
+                else ""
+            )
             return (
                 f"training-set homogeneity / adjusted Rand / Rand by {param}: "
                 + ", ".join(
@@ -100,7 +106,7 @@ class SweepKind(EntryKind):
                     + (f" / {row['rand']:.3f}" if "rand" in row else "")
                     for row in rows
                 )
-                + f" ({'rises with every step' if rises else 'does not rise at every step'}); "
+                + f"{trend}; "
                 f"best test accuracy of the majority-named clusters "
                 f"{best['test_accuracy']:.4f} at {best['value']}"
             )
