@@ -86,6 +86,7 @@ def test_report_of_every_kind(tiny_suite, tmp_path):
     )
     assert "| tree |  | test_accuracy | 0.1000 |" in summary
     assert "| differs: unexplained | no measured reason yet |" in summary
+    assert "| differs: unexplained | Unexplained: three seeds measured, all far above |" in summary
     # A collate entry reads the others' current results when the report is written.
     confused = next(
         line

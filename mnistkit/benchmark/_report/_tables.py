@@ -187,7 +187,13 @@ def verdict(outcome, figure, reported):
         return "reproduced (exactly)"
     if abs(mean - reported) <= tolerance:
         return f"reproduced (within tolerance {number(tolerance)})"
-    return EXPLAINED if outcome.entry.explanations.get(figure) else UNEXPLAINED
+    return EXPLAINED if _explained(outcome.entry.explanations.get(figure)) else UNEXPLAINED
+
+
+def _explained(reason):
+    """Whether a suite's reason explains a difference. A reason that starts "Unexplained"
+    records what was measured without finding the cause: the row stays unexplained."""
+    return bool(reason) and not reason.lower().startswith("unexplained")
 
 
 def _verdict_css(judged):
@@ -205,7 +211,7 @@ def _configuration(entry):
 def _why(entry, figure, judged):
     """The entry's measured reason; a difference without one says so."""
     reason = entry.explanations.get(figure, "")
-    if judged == UNEXPLAINED:
+    if judged == UNEXPLAINED and not reason:
         return "no measured reason yet"
     return reason
 
