@@ -57,3 +57,14 @@ def test_pca_reconstruct_counts_must_be_positive_integers(suite_file, bad):
     text = f'[[entries]]\nid = "p"\nkind = "pca"\nreconstruct = {bad!r}\n'.replace("'", '"')
     with pytest.raises(SuiteError, match="'reconstruct' must be a non-empty array of positive"):
         load_suite(suite_file(text))
+
+
+def test_networks_in_a_benchmark_compute_in_float32_unless_the_entry_says_otherwise():
+    from mnistkit.benchmark._kinds._base import build_model
+
+    plain = build_model(Entry(id="m", model="pixels-mlp"), 0)
+    assert plain.get_params()["kerasmlp__precision"] == "float32"
+    chosen = build_model(
+        Entry(id="c", model="pixels-cnn", params={"kerascnn__precision": "auto"}), 0
+    )
+    assert chosen.get_params()["kerascnn__precision"] == "auto"

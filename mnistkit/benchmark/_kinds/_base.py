@@ -145,11 +145,19 @@ def build_model(entry, seed):
     Every ``random_state`` of the pipeline that the overrides leave alone gets ``seed`` (the
     baselines fix theirs to 0, so seed 0 is the baseline as named and repeats really differ).
     With split ``lab``, networks validate on the last 10k of the 60k training images, as the lab
-    did.
+    did. Networks compute in float32 unless the entry sets their ``precision``: ``"auto"`` would
+    pick bfloat16 on some CPUs only, and a benchmark figure must not depend on the CPU it ran on.
     """
     from ...baselines import make_baseline
 
     model = make_baseline(entry.model, **entry.params)
+    model.set_params(
+        **{
+            key: "float32"
+            for key in model.get_params(deep=True)
+            if key.rsplit("__", 1)[-1] == "precision" and key not in entry.params
+        }
+    )
     model.set_params(
         **{
             key: seed
