@@ -72,6 +72,11 @@ aspect = "mean-image"
 reported_finding = "bright where the strokes are"
 
 [[entries]]
+id = "nb.probe-again"
+model = "pixels-gaussian-nb"
+reported = { test_accuracy = 0.1 }
+
+[[entries]]
 id = "confused"
 kind = "collate"
 of = ["nb", "tree", "missing"]

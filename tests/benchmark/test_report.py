@@ -64,6 +64,8 @@ def test_report_of_every_kind(tiny_suite, tmp_path):
             "variance-reconstructions",
             "counts-class-counts",
             "means-mean-image",
+            "nb.probe-again-confusion",
+            "nb.probe-again-misclassified",
         ]
     )
     for source in parser.images:
@@ -87,6 +89,11 @@ def test_report_of_every_kind(tiny_suite, tmp_path):
     assert "| tree |  | test_accuracy | 0.1000 |" in summary
     assert "| differs: unexplained | no measured reason yet |" in summary
     assert "| differs: unexplained | Unexplained: three seeds measured, all far above |" in summary
+    # A probe says whether its one change reproduces the lab entry's figure.
+    assert (
+        "| probe: still differs | a probe of nb: this change does not reproduce the figure |"
+        in summary
+    )
     # A collate entry reads the others' current results when the report is written.
     confused = next(
         line

@@ -32,6 +32,7 @@ def test_tiny_suite_end_to_end(tiny_suite, tmp_path):
             "variance",
             "counts",
             "means",
+            "nb.probe-again",
             "confused",
         ],
         "ok",

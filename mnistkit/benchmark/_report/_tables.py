@@ -216,6 +216,20 @@ def _why(entry, figure, judged):
     return reason
 
 
+#: Marks a probe: an entry "<lab id>.probe-<what>" reruns a lab entry with one setting changed.
+PROBE = ".probe-"
+
+
+def _probe_verdict(entry, judged):
+    """A probe's verdict says whether its one change reproduces the lab entry's figure."""
+    of = entry.id.split(PROBE)[0]
+    if judged.startswith("differs"):
+        return "probe: still differs", f"a probe of {of}: this change does not reproduce the figure"
+    if judged.startswith("reproduced"):
+        return f"probe: {judged}", f"a probe of {of}: this change reproduces the figure"
+    return judged, ""
+
+
 def reproduction(outcomes):
     """Each published figure or finding beside ours, with the difference, a verdict and why."""
     table = Table(REPRODUCTION)
@@ -251,6 +265,9 @@ def reproduction(outcomes):
             else:
                 bounds = DASH
             judged = verdict(outcome, figure, reported) if usable else unusable
+            why = _why(entry, figure, judged)
+            if usable and PROBE in entry.id:
+                judged, why = _probe_verdict(entry, judged)
             table.rows.append(
                 [
                     Cell(entry.id, href=f"#{entry.id}"),
@@ -260,8 +277,8 @@ def reproduction(outcomes):
                     Cell(spread(values), mean) if usable else shown,
                     Cell(bounds),
                     Cell(difference, sort),
-                    Cell(judged, css=_verdict_css(judged)),
-                    Cell(_why(entry, figure, judged)),
+                    Cell(judged, css=_verdict_css(judged.removeprefix("probe: "))),
+                    Cell(why),
                 ]
             )
     return table
