@@ -197,8 +197,9 @@ def _explained(reason):
 
 
 def _verdict_css(judged):
-    """'reproduced (within ...)' -> 'reproduced'; 'differs: explained' -> 'differs explained'."""
-    head = judged.split(" (")[0]
+    """'reproduced (within ...)' -> 'reproduced'; 'differs: explained' -> 'differs explained';
+    a probe's 'probe: still differs' -> 'differs'."""
+    head = judged.removeprefix("probe: ").removeprefix("still ").split(" (")[0]
     if head.startswith("differs"):
         return "differs " + css_class(head.split(": ")[1]) if ": " in head else "differs"
     return css_class(head)
@@ -277,7 +278,7 @@ def reproduction(outcomes):
                     Cell(spread(values), mean) if usable else shown,
                     Cell(bounds),
                     Cell(difference, sort),
-                    Cell(judged, css=_verdict_css(judged.removeprefix("probe: "))),
+                    Cell(judged, css=_verdict_css(judged)),
                     Cell(why),
                 ]
             )
