@@ -7,6 +7,8 @@ functions are one-line shortcuts that return the Axes.
 """
 
 import numpy as np
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from ._common import Display, as_images, image_mosaic
 
@@ -139,15 +141,20 @@ class ConfusionMatrixDisplay(_EvaluationDisplay):
     ('Predicted label', (3, 3))
     """
 
-    def plot(self, *, normalize=False, cmap="Blues", title=None, ax=None):
+    def plot(self, *, normalize=False, highlight_errors=False, cmap=None, title=None, ax=None):
         """Draw the matrix.
 
         Parameters
         ----------
         normalize : bool, default=False
             Show each row divided by its total (recall on the diagonal) instead of counts.
-        cmap : str, default="Blues"
-            Colour map.
+        highlight_errors : bool, default=False
+            Colour only the off-diagonal cells, on a scale that ends at the largest of them, and
+            draw the diagonal grey. On the usual scale a classifier at 99% accuracy has every
+            error cell under 1% of the largest colour, so the most confused pairs cannot be
+            seen; this mode makes them the darkest cells.
+        cmap : str, default=None
+            Colour map; ``None`` is ``"Blues"``, or ``"Reds"`` with ``highlight_errors``.
         title : str, default=None
             Title; ``None`` writes one with the accuracy.
         ax : matplotlib.axes.Axes, default=None
@@ -162,14 +169,19 @@ class ConfusionMatrixDisplay(_EvaluationDisplay):
         matrix = (
             evaluation.confusion_matrix_normalized if normalize else evaluation.confusion_matrix
         )
-        self.im_ = ax.imshow(matrix, cmap=cmap, vmin=0, vmax=1 if normalize else None)
-        ax.figure.colorbar(
-            self.im_,
-            ax=ax,
-            fraction=0.046,
-            pad=0.04,
-            label="fraction of true class" if normalize else "count",
-        )
+        unit = "fraction of true class" if normalize else "count"
+        if highlight_errors:
+            errors = np.ma.masked_array(matrix, mask=np.eye(len(matrix), dtype=bool))
+            largest = errors.max() if errors.count() else 0
+            vmax = largest if largest else 1
+            self.im_ = ax.imshow(errors, cmap=cmap or "Reds", vmin=0, vmax=vmax)
+            for i in range(len(matrix)):
+                ax.add_patch(Rectangle((i - 0.5, i - 0.5), 1, 1, color="gainsboro", zorder=0))
+            unit = f"errors ({unit})"
+        else:
+            vmax = 1 if normalize else matrix.max()
+            self.im_ = ax.imshow(matrix, cmap=cmap or "Blues", vmin=0, vmax=vmax)
+        ax.figure.colorbar(self.im_, ax=ax, fraction=0.046, pad=0.04, label=unit)
         n_classes = len(evaluation.labels)
         ticks = np.arange(n_classes)
         ax.set_xticks(
@@ -179,7 +191,7 @@ class ConfusionMatrixDisplay(_EvaluationDisplay):
             ha="right" if n_classes > 6 else "center",
         )
         ax.set_yticks(ticks, evaluation.target_names)
-        threshold = matrix.max() / 2 if matrix.size else 0
+        threshold = vmax / 2 if matrix.size else 0
         font_size = 9 if n_classes <= 10 else 6
         self.text_ = np.empty((n_classes, n_classes), dtype=object)
         for row in range(n_classes):
@@ -192,11 +204,14 @@ class ConfusionMatrixDisplay(_EvaluationDisplay):
                     ha="center",
                     va="center",
                     fontsize=font_size,
-                    color="white" if value > threshold else "black",
+                    color="white"
+                    if value > threshold and not (highlight_errors and row == col)
+                    else "black",
                 )
         ax.set_xlabel("Predicted label")
         ax.set_ylabel("True label")
         kind = "row-normalised" if normalize else "counts"
+        kind += ", errors coloured" if highlight_errors else ""
         ax.set_title(title or f"Confusion matrix ({kind}), accuracy {evaluation.accuracy:.4f}")
         return self
 
@@ -463,7 +478,7 @@ class TrainingHistoryDisplay(Display):
             )
         return cls(final.history_).plot(metric=metric, ax=ax, **plot_params)
 
-    def plot(self, *, metric="loss", title=None, ax=None):
+    def plot(self, *, metric="loss", title=None, scale="auto", ax=None):
         """Draw one curve pair.
 
         Parameters
@@ -472,6 +487,13 @@ class TrainingHistoryDisplay(Display):
             Which curve pair to draw: ``"loss"`` or ``"accuracy"``.
         title : str, default=None
             Title.
+        scale : {"auto", "linear", "log", "logit"}, default="auto"
+            The y axis scale. ``"auto"`` draws accuracy on a logit scale (0.9, 0.99 and 0.999
+            equally spaced) when every value lies strictly between 0 and 1, and a loss on a log
+            scale when it spans more than a factor of ten: on a linear axis a first epoch at 55%
+            flattens a curve that ends between 98.8% and 99.4% into one line at the top, where
+            neither the gap between training and validation nor the overfitting can be read.
+            Other cases, and ranges too narrow for three labelled ticks, stay linear.
         ax : matplotlib.axes.Axes, default=None
             Where to draw; ``None`` makes a new pyplot figure.
 
@@ -493,15 +515,51 @@ class TrainingHistoryDisplay(Display):
             self.lines_ += ax.plot(epochs, validation, marker="o", markersize=3, label="validation")
             best = int(np.argmin(validation) if "loss" in metric else np.argmax(validation))
             ax.axvline(best + 1, color="grey", linestyle=":", linewidth=1, label="best validation")
+        series = [history[metric]] + ([validation] if validation is not None else [])
+        if scale == "auto":
+            scale = _curve_scale(metric, series)
+        ax.set_yscale(scale)
+        if scale in ("log", "logit"):
+            # Matplotlib labels these scales "1 - 10^-2" and "10^-1"; a reader wants 0.99, 0.1.
+            ticks = _LOGIT_TICKS if scale == "logit" else _LOG_TICKS
+            ax.yaxis.set_major_locator(FixedLocator(ticks))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            ax.yaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("Epoch")
-        ax.set_ylabel(metric.replace("_", " "))
-        ax.legend()
+        ax.set_ylabel(metric.replace("_", " ") + ("" if scale == "linear" else f" ({scale} scale)"))
+        ax.legend(loc="best")
         ax.grid(alpha=0.3)
         ax.set_title(title or f"Learning curves: {metric}")
         return self
 
 
-def plot_confusion_matrix(evaluation, *, normalize=False, ax=None, cmap="Blues", title=None):
+_LOGIT_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99]
+_LOGIT_TICKS += [0.995, 0.998, 0.999, 0.9995, 0.9998, 0.9999]
+_LOG_TICKS = [m * 10.0**e for e in range(-5, 3) for m in (1, 2, 5)]
+
+
+def _curve_scale(metric, series):
+    """The y scale ``scale="auto"`` picks for a learning curve (see ``plot``)."""
+    values = np.concatenate([np.asarray(v, dtype=float) for v in series])
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return "linear"
+    low, high = values.min(), values.max()
+
+    def labelled(ticks):  # a scale whose fixed ticks leave fewer than 3 labels is no help
+        return sum(low <= tick <= high for tick in ticks) >= 3
+
+    if "acc" in metric and low > 0 and high < 1 and labelled(_LOGIT_TICKS):
+        return "logit"
+    if "loss" in metric and low > 0 and high / low > 10 and labelled(_LOG_TICKS):
+        return "log"
+    return "linear"
+
+
+def plot_confusion_matrix(
+    evaluation, *, normalize=False, highlight_errors=False, ax=None, cmap=None, title=None
+):
     """Draw the confusion matrix of an evaluation, with every cell annotated.
 
     A shortcut for ``ConfusionMatrixDisplay(evaluation).plot(...).ax_``.
@@ -512,10 +570,13 @@ def plot_confusion_matrix(evaluation, *, normalize=False, ax=None, cmap="Blues",
         From :func:`mnistkit.metrics.evaluate`.
     normalize : bool, default=False
         Show each row divided by its total (recall on the diagonal) instead of counts.
+    highlight_errors : bool, default=False
+        Colour only the errors, on their own scale, so that the most confused pairs of an
+        accurate classifier stand out (see :meth:`ConfusionMatrixDisplay.plot`).
     ax : matplotlib.axes.Axes, default=None
         Where to draw; ``None`` makes a new pyplot figure (shown in a notebook).
-    cmap : str, default="Blues"
-        Colour map.
+    cmap : str, default=None
+        Colour map; ``None`` is ``"Blues"``, or ``"Reds"`` with ``highlight_errors``.
     title : str, default=None
         Title; ``None`` writes one with the accuracy.
 
@@ -532,7 +593,9 @@ def plot_confusion_matrix(evaluation, *, normalize=False, ax=None, cmap="Blues",
     ('Predicted label', 'True label')
     """
     display = ConfusionMatrixDisplay(evaluation)
-    return display.plot(normalize=normalize, cmap=cmap, title=title, ax=ax).ax_
+    return display.plot(
+        normalize=normalize, highlight_errors=highlight_errors, cmap=cmap, title=title, ax=ax
+    ).ax_
 
 
 def plot_per_class_f1(evaluation, *, ax=None, title=None):
@@ -556,7 +619,7 @@ def plot_per_class_f1(evaluation, *, ax=None, title=None):
     return ClassScoresDisplay(evaluation).plot(title=title, ax=ax).ax_
 
 
-def plot_learning_curves(history, *, metric="loss", ax=None, title=None):
+def plot_learning_curves(history, *, metric="loss", ax=None, title=None, scale="auto"):
     """Training and validation curves per epoch, to judge under- and overfitting.
 
     A shortcut for ``TrainingHistoryDisplay(history).plot(...).ax_``.
@@ -572,6 +635,9 @@ def plot_learning_curves(history, *, metric="loss", ax=None, title=None):
         Where to draw; ``None`` makes a new pyplot figure (shown in a notebook).
     title : str, default=None
         Title.
+    scale : {"auto", "linear", "log", "logit"}, default="auto"
+        The y axis scale; ``"auto"`` picks logit for accuracy and log for a loss spanning a
+        factor of ten (see :meth:`TrainingHistoryDisplay.plot`).
 
     Returns
     -------
@@ -584,7 +650,7 @@ def plot_learning_curves(history, *, metric="loss", ax=None, title=None):
     >>> [line.get_label() for line in ax.get_lines()]
     ['training', 'validation', 'best validation']
     """
-    return TrainingHistoryDisplay(history).plot(metric=metric, title=title, ax=ax).ax_
+    return TrainingHistoryDisplay(history).plot(metric=metric, title=title, scale=scale, ax=ax).ax_
 
 
 def plot_misclassified(evaluation, images=None, *, n_images=25, n_cols=5, ax=None, title=None):

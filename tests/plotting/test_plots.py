@@ -7,6 +7,7 @@ from sklearn.decomposition import PCA
 
 from mnistkit.metrics import evaluate
 from mnistkit.plotting import (
+    ConfusionMatrixDisplay,
     plot_class_distribution,
     plot_class_means,
     plot_confusion_matrix,
@@ -53,6 +54,23 @@ def test_confusion_matrix_counts_and_normalized(evaluation):
     render(ax)
 
 
+def test_confusion_matrix_highlight_errors():
+    # 990 right per class and a few errors: on the usual scale every error is a white cell.
+    counts = [990, 7, 990, 990, 2]
+    y_true = np.repeat([0, 0, 1, 2, 2], counts)
+    y_pred = np.repeat([0, 1, 1, 2, 0], counts)
+    display = ConfusionMatrixDisplay.from_predictions(y_true, y_pred)
+    display.plot(highlight_errors=True)
+    colour = display.im_.to_rgba(display.im_.get_array())
+    assert np.ma.is_masked(display.im_.get_array()[0, 0])  # the diagonal is not on the scale
+    assert display.im_.norm.vmax == 7  # the scale ends at the largest error
+    assert colour[0, 1, 1] < colour[2, 0, 1] < colour[1, 0, 1]  # 7 darker than 2 darker than 0
+    assert display.text_[0, 1].get_text() == "7" and display.text_[0, 0].get_text() == "990"
+    assert display.text_[0, 0].get_color() == "black"
+    assert "errors coloured" in display.ax_.get_title()
+    render(display.ax_)
+
+
 def test_per_class_f1(evaluation):
     ax = plot_per_class_f1(evaluation)
     assert len(ax.patches) == 30
@@ -68,14 +86,39 @@ def test_learning_curves():
         "val_accuracy": [0.5, 0.7, 0.75],
     }
     ax = plot_learning_curves(history, metric="accuracy")
-    assert ax.get_xlabel() == "Epoch" and ax.get_ylabel() == "accuracy"
+    assert ax.get_xlabel() == "Epoch" and ax.get_ylabel() == "accuracy (logit scale)"
     assert [list(line.get_ydata()) for line in ax.get_lines()[:2]] == [
         history["accuracy"],
         history["val_accuracy"],
     ]
     render(ax)
+    assert plot_learning_curves(history, metric="accuracy", scale="linear").get_ylabel() == (
+        "accuracy"
+    )
     with pytest.raises(ValueError, match="history has no 'f1' curve"):
         plot_learning_curves(history, metric="f1")
+
+
+@pytest.mark.parametrize(
+    "metric, curve, scale, labels",
+    [
+        # A steep first epoch: logit keeps the end (0.985-0.993) apart from the start (0.55).
+        ("accuracy", [0.55, 0.9, 0.95, 0.98, 0.985, 0.99, 0.993], "logit", {"0.9", "0.99"}),
+        # Too narrow for three labelled logit ticks: linear.
+        ("accuracy", [0.96, 0.97, 0.975, 0.977], "linear", None),
+        # Accuracy reaching 1 has no logit: linear.
+        ("accuracy", [0.5, 0.9, 1.0, 1.0], "linear", None),
+        # A loss over two decades: log, labelled 1, 0.1 ... not 10^-1.
+        ("loss", [1.3, 0.3, 0.1, 0.05, 0.03], "log", {"1", "0.1", "0.05"}),
+        ("loss", [0.4, 0.15, 0.1, 0.09], "linear", None),
+    ],
+)
+def test_learning_curve_scale(metric, curve, scale, labels):
+    ax = plot_learning_curves({metric: curve}, metric=metric)
+    assert ax.get_yscale() == scale
+    render(ax)
+    if labels:
+        assert labels <= {tick.get_text() for tick in ax.get_yticklabels()}
 
 
 def test_misclassified(evaluation):

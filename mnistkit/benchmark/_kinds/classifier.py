@@ -197,8 +197,10 @@ class ClassifierKind(EntryKind):
                 labels=np.asarray(metrics["labels"]),
                 target_names=metrics["target_names"],
             )
-            ax = plot_confusion_matrix(evaluation, normalize=True)
-            figures.append(("Confusion matrix (row-normalised)", "confusion", ax.figure))
+            ax = plot_confusion_matrix(evaluation, highlight_errors=True)
+            figures.append(
+                ("Confusion matrix (test counts; the errors coloured)", "confusion", ax.figure)
+            )
             images = context.test_images(result)
             if images is not None and len(evaluation.misclassified_indices):
                 ax = plot_misclassified(evaluation, images, n_images=20)
@@ -207,7 +209,8 @@ class ClassifierKind(EntryKind):
                 )
         history = result.details.get("history") or {}
         for metric in ("loss", "accuracy"):
-            if metric in history:
+            # One epoch is one point, not a curve: its figures are already in the tables.
+            if len(history.get(metric) or ()) > 1:
                 ax = plot_learning_curves(history, metric=metric)
                 figures.append((f"Learning curves: {metric}", metric, ax.figure))
         return figures

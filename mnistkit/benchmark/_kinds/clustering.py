@@ -83,9 +83,12 @@ class ClusteringKind(EntryKind):
         side = round(np.sqrt(means.shape[1]))
         pairs = zip(pictures["sizes"], pictures["majority"], strict=True)
         captions = [f"{label} ({size:,})" for size, label in pairs]
-        figure = new_figure((9, 1.9))
+        # Ten clusters in two rows of five: in one row of ten the captions shrink out of sight.
+        n_cols = 5 if len(means) <= 10 else 10
+        n_rows = -(-len(means) // n_cols)
+        figure = new_figure((1.4 * n_cols + 0.4, 1.7 * n_rows + 0.6))
         ax = figure.add_subplot()
-        image_mosaic(means.reshape(-1, side, side), captions, n_cols=min(10, len(means)), ax=ax)
+        image_mosaic(means.reshape(-1, side, side), captions, n_cols=n_cols, ax=ax)
         ax.set_xlabel("")
         ax.set_title("Mean image of each cluster: its commonest digit (its size)", fontsize=10)
         figures.append(("Mean image of each cluster", "cluster-means", figure))

@@ -214,17 +214,20 @@ class ExplorationKind(EntryKind):
         aspect = m["aspect"]
         names = m["target_names"]
         if aspect == "class-counts":
-            figure = new_figure((8, 3.2))
-            axes = figure.subplots(1, 2)
+            # One set above the other, so each bar is wide enough for its count to be read.
+            figure = new_figure((7, 6))
+            axes = figure.subplots(2, 1)
             for ax, (part, counts) in zip(
                 axes, (("training", m["train_counts"]), ("test", m["test_counts"])), strict=True
             ):
                 bars = ax.bar(range(len(counts)), list(counts.values()), color="tab:blue")
-                ax.bar_label(bars, fontsize=6)
-                ax.set_xticks(range(len(counts)), [names[int(k)] for k in counts])
+                ax.bar_label(bars, labels=[f"{c:,}" for c in counts.values()], fontsize=8)
+                labels = [names[int(k)] for k in counts]
+                long = max(len(label) for label in labels) > 3
+                ax.set_xticks(range(len(counts)), labels, rotation=20 if long else 0)
                 ax.set_title(f"{part} set ({sum(counts.values()):,} images)", fontsize=10)
-                ax.set_xlabel("class")
-            axes[0].set_ylabel("images")
+                ax.set_ylabel("images")
+                ax.margins(y=0.15)
             return [("Images per class", "class-counts", figure)]
         if aspect in ("image-mean-hist", "pixel-hist"):
             figure = new_figure((6.5, 3.5))
@@ -257,9 +260,10 @@ class ExplorationKind(EntryKind):
         if aspect == "mean-image":
             labels = np.unique(y)
             means = np.stack([images[y == label].mean(axis=0) for label in labels])
-            figure = new_figure((9, 1.6))
+            n_cols = 5 if len(labels) <= 10 else 10  # two rows of five stay legible
+            figure = new_figure((1.4 * n_cols + 0.4, 1.7 * -(-len(labels) // n_cols) + 0.6))
             ax = figure.add_subplot()
-            image_mosaic(means, [names[int(k)] for k in labels], n_cols=10, ax=ax, cmap="gray")
+            image_mosaic(means, [names[int(k)] for k in labels], n_cols=n_cols, ax=ax, cmap="gray")
             ax.set_xlabel("")
             ax.set_title("Mean training image of each class", fontsize=10)
             return [("Mean image per class", "mean-image", figure)]

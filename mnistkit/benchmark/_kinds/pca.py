@@ -126,10 +126,11 @@ class PCAKind(EntryKind):
             side = round(np.sqrt(len(metrics["original"])))
             tiles = [metrics["original"], *metrics["reconstructions"].values()]
             captions = ["original", *(f"{c} comp." for c in metrics["reconstructions"])]
-            figure = new_figure((9, 2.6))
+            n_cols = min(6, len(tiles))
+            figure = new_figure((1.3 * n_cols + 0.4, 1.6 * -(-len(tiles) // n_cols) + 0.6))
             ax = figure.add_subplot()
             tiles = np.asarray(tiles).reshape(-1, side, side)
-            image_mosaic(tiles, captions, n_cols=min(9, len(tiles)), ax=ax)
+            image_mosaic(tiles, captions, n_cols=n_cols, ax=ax)
             ax.set_xlabel("")
             ax.set_title(
                 f"Training image {metrics['image_index']} (a {metrics['image_label']}) "

@@ -127,7 +127,8 @@ class SweepKind(EntryKind):
         figure = new_figure()
         ax = figure.add_subplot()
         # Categories (kernels) get points at evenly spaced ticks, without a line between them;
-        # numbers spanning orders of magnitude (C from 1e-4 to 1e5) get a logarithmic axis.
+        # numbers spanning more than a factor of 20 (C from 1e-4 to 1e5, K from 2 to 150) get a
+        # logarithmic axis.
         positions = values if numeric else list(range(len(values)))
         style = {"marker": "o"} if numeric else {"marker": "o", "linestyle": "none"}
         series = [("training accuracy", "train_accuracy"), ("test accuracy", "test_accuracy")]
@@ -137,8 +138,11 @@ class SweepKind(EntryKind):
             ax.plot(positions, [row[key] for row in rows], label=label, **style)
         if not numeric:
             ax.set_xticks(positions, [str(v) for v in values])
-        elif min(values) > 0 and max(values) / min(values) >= 100:
+        elif min(values) > 0 and max(values) / min(values) >= 20:
             ax.set_xscale("log")
+            # The swept values themselves as ticks: "2, 5, 10, 150" reads better than 10^1.
+            ax.set_xticks(values, [f"{v:g}" for v in values], minor=False)
+            ax.minorticks_off()
         ax.set_xlabel(_short(param))
         ax.set_ylabel("score")
         ax.set_title(f"{result.id}: scores by {_short(param)}", fontsize=10)
