@@ -181,7 +181,10 @@ class ConfusionMatrixDisplay(_EvaluationDisplay):
         else:
             vmax = 1 if normalize else matrix.max()
             self.im_ = ax.imshow(matrix, cmap=cmap or "Blues", vmin=0, vmax=vmax)
-        ax.figure.colorbar(self.im_, ax=ax, fraction=0.046, pad=0.04, label=unit)
+        colorbar = ax.figure.colorbar(self.im_, ax=ax, fraction=0.046, pad=0.04, label=unit)
+        if not normalize:  # counts: no 2.5-image ticks
+            colorbar.locator = MaxNLocator(integer=True)
+            colorbar.update_ticks()
         n_classes = len(evaluation.labels)
         ticks = np.arange(n_classes)
         ax.set_xticks(
@@ -490,7 +493,7 @@ class TrainingHistoryDisplay(Display):
         scale : {"auto", "linear", "log", "logit"}, default="auto"
             The y axis scale. ``"auto"`` draws accuracy on a logit scale (0.9, 0.99 and 0.999
             equally spaced) when every value lies strictly between 0 and 1, and a loss on a log
-            scale when it spans more than a factor of ten: on a linear axis a first epoch at 55%
+            scale when it spans more than a factor of four: on a linear axis a first epoch at 55%
             flattens a curve that ends between 98.8% and 99.4% into one line at the top, where
             neither the gap between training and validation nor the overfitting can be read.
             Other cases, and ranges too narrow for three labelled ticks, stay linear.
@@ -552,7 +555,7 @@ def _curve_scale(metric, series):
 
     if "acc" in metric and low > 0 and high < 1 and labelled(_LOGIT_TICKS):
         return "logit"
-    if "loss" in metric and low > 0 and high / low > 10 and labelled(_LOG_TICKS):
+    if "loss" in metric and low > 0 and high / low > 4 and labelled(_LOG_TICKS):
         return "log"
     return "linear"
 
@@ -637,7 +640,7 @@ def plot_learning_curves(history, *, metric="loss", ax=None, title=None, scale="
         Title.
     scale : {"auto", "linear", "log", "logit"}, default="auto"
         The y axis scale; ``"auto"`` picks logit for accuracy and log for a loss spanning a
-        factor of ten (see :meth:`TrainingHistoryDisplay.plot`).
+        factor of four (see :meth:`TrainingHistoryDisplay.plot`).
 
     Returns
     -------
