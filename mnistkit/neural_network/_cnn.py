@@ -47,8 +47,8 @@ class KerasCNN(BaseKerasClassifier):
         Filters of each convolution block (the number of blocks).
     kernel_size : int, (int, int) or tuple of those, default=3
         Kernel size, for all blocks or per block.
-    padding : {"same", "valid"}, default="same"
-        Convolution padding.
+    padding : {"same", "valid"} or tuple of those, default="same"
+        Convolution padding, for all blocks or per block.
     pool_size : int, None or tuple of those, default=2
         Max-pooling size after each block; None for no pooling in a block.
     block_dropout : float or tuple of float, default=0.0
@@ -116,7 +116,7 @@ class KerasCNN(BaseKerasClassifier):
     _parameter_constraints: dict = {
         "filters": [tuple, list, Interval(Integral, 1, None, closed="left")],
         "kernel_size": [tuple, list, Interval(Integral, 1, None, closed="left")],
-        "padding": [StrOptions({"same", "valid"})],
+        "padding": [StrOptions({"same", "valid"}), tuple, list],
         "pool_size": [None, tuple, list, Interval(Integral, 1, None, closed="left")],
         "block_dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
         "batch_normalization": ["boolean"],
@@ -233,12 +233,18 @@ class KerasCNN(BaseKerasClassifier):
         dropouts = check_rates(
             per_layer(self.block_dropout, n_blocks, "block_dropout"), "block_dropout"
         )
-        return list(zip(filters, kernels, pools, dropouts, strict=True))
+        paddings = per_layer(self.padding, n_blocks, "padding")
+        if not set(paddings) <= {"same", "valid"}:
+            raise ValueError(
+                f"padding must be 'same' or 'valid', for all blocks or per block; got "
+                f"{self.padding!r}."
+            )
+        return list(zip(filters, kernels, pools, dropouts, paddings, strict=True))
 
     def _check_architecture(self, input_shape):
         height, width = input_shape[:2]
-        for index, (_, kernel, pool, _) in enumerate(self._blocks(), start=1):
-            if self.padding == "valid":
+        for index, (_, kernel, pool, _, padding) in enumerate(self._blocks(), start=1):
+            if padding == "valid":
                 height, width = height - kernel[0] + 1, width - kernel[1] + 1
             if pool is not None:
                 height, width = height // pool[0], width // pool[1]
@@ -246,18 +252,18 @@ class KerasCNN(BaseKerasClassifier):
                 raise ValueError(
                     f"{type(self).__name__}: images of shape {tuple(input_shape[:2])} are too "
                     f"small for this architecture: after block {index} (kernel {kernel}, "
-                    f"padding {self.padding!r}, pooling {pool}) nothing is left. Use fewer "
+                    f"padding {padding!r}, pooling {pool}) nothing is left. Use fewer "
                     "blocks, padding='same', smaller pool_size, or larger images."
                 )
 
     def _hidden_layers(self, keras):
         layers = []
-        for index, (n_filters, kernel, pool, rate) in enumerate(self._blocks(), start=1):
+        for index, (n_filters, kernel, pool, rate, padding) in enumerate(self._blocks(), start=1):
             layers.append(
                 keras.layers.Conv2D(
                     n_filters,
                     kernel,
-                    padding=self.padding,
+                    padding=padding,
                     name=f"conv_{index}",
                     activation=None if self.batch_normalization else self.activation,
                     use_bias=not self.batch_normalization,

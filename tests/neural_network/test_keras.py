@@ -267,6 +267,22 @@ def test_images_too_small_for_the_architecture(rng):
         KerasCNN((4, 4, 4, 4)).fit(rng.random((10, 64)), np.arange(10) % 2)
 
 
+def test_padding_per_block(small_mnist, rng):
+    X, y, _, _ = small_mnist
+    model = tiny_cnn(padding=("valid", "same"), epochs=1).fit(X[:64], y[:64])
+    convs = [layer for layer in model.model_.layers if layer.name.startswith("conv_")]
+    assert [layer.padding for layer in convs] == ["valid", "same"]
+    # 28 -> 26 (valid 3x3) -> 13 (pool) -> 13 (same) -> 6 (pool): 6 * 6 * 8 inputs to the head.
+    assert model.model_.get_layer("flatten").output.shape[-1] == 6 * 6 * 8
+    with pytest.raises(ValueError, match="padding has 3 values but there are 2 layers"):
+        tiny_cnn(padding=("valid", "same", "same")).fit(X[:20], y[:20])
+    with pytest.raises(ValueError, match="padding must be 'same' or 'valid'"):
+        tiny_cnn(padding=("valid", "full")).fit(X[:20], y[:20])
+    # Valid padding shrinks each block: 8 -> 6 -> 3 -> 1 -> 0 after block 2 with pooling.
+    with pytest.raises(ValueError, match=r"after block 2 \(kernel \(3, 3\), padding 'valid'"):
+        KerasCNN((4, 4), padding="valid").fit(rng.random((10, 64)), np.arange(10) % 2)
+
+
 def test_bad_parameters(small_mnist):
     X, y, _, _ = small_mnist
     with pytest.raises(
