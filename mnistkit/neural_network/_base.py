@@ -83,9 +83,9 @@ TRAINING_PARAMETER_DOCS = {
     "epochs": (
         'int or "auto"',
         'Passes over the training data. ``"auto"`` adapts the budget to the data size: at '
-        "least {auto_min_epochs} epochs (the full-MNIST recipe) and at least 2,000 gradient "
-        "steps, at most 500 epochs; with the default batch size, {auto_60000} epochs on 60,000 "
-        "images and {auto_1000} on 1,000.",
+        "least {auto_min_epochs} epochs (the full-MNIST recipe) and at least {auto_min_steps} "
+        "gradient steps, at most 500 epochs; with the default batch size, {auto_60000} epochs "
+        "on 60,000 images and {auto_1000} on 1,000.",
     ),
     "early_stopping": (
         "bool",
@@ -224,11 +224,13 @@ def document_training_parameters(cls):
     if TRAINING_PARAMETERS_PLACEHOLDER not in cls.__doc__:
         raise ValueError(f"{cls.__name__}'s docstring has no {{training_parameters}} line.")
     signature = inspect.signature(cls.__init__).parameters
-    batch_size, min_epochs = signature["batch_size"].default, cls._auto_min_epochs
+    batch_size = signature["batch_size"].default
+    minima = {"min_epochs": cls._auto_min_epochs, "min_steps": cls._auto_min_steps}
     values = {
-        "auto_min_epochs": min_epochs,
-        "auto_60000": auto_epochs(60_000, batch_size, min_epochs),
-        "auto_1000": auto_epochs(1_000, batch_size, min_epochs),
+        "auto_min_epochs": cls._auto_min_epochs,
+        "auto_min_steps": f"{cls._auto_min_steps:,}",
+        "auto_60000": auto_epochs(60_000, batch_size, **minima),
+        "auto_1000": auto_epochs(1_000, batch_size, **minima),
     }
     entries = []
     for name in TRAINING_PARAMETER_CONSTRAINTS:
@@ -272,7 +274,7 @@ AUTO_MIN_STEPS = 2000
 AUTO_MAX_EPOCHS = 500
 
 
-def auto_epochs(n_samples, batch_size, min_epochs=AUTO_MIN_EPOCHS):
+def auto_epochs(n_samples, batch_size, min_epochs=AUTO_MIN_EPOCHS, min_steps=AUTO_MIN_STEPS):
     """The epochs ``epochs="auto"`` trains for on ``n_samples`` training samples.
 
     Examples
@@ -280,24 +282,27 @@ def auto_epochs(n_samples, batch_size, min_epochs=AUTO_MIN_EPOCHS):
     >>> from mnistkit.neural_network._base import auto_epochs
     >>> auto_epochs(60_000, 128), auto_epochs(1_000, 128), auto_epochs(50, 128)
     (12, 250, 500)
-    >>> auto_epochs(60_000, 256, min_epochs=10)  # KerasCNN's defaults
+    >>> auto_epochs(60_000, 512, min_epochs=10, min_steps=1000)  # KerasCNN's defaults
     10
     """
     steps_per_epoch = max(1, math.ceil(n_samples / batch_size))
-    return int(min(AUTO_MAX_EPOCHS, max(min_epochs, math.ceil(AUTO_MIN_STEPS / steps_per_epoch))))
+    return int(min(AUTO_MAX_EPOCHS, max(min_epochs, math.ceil(min_steps / steps_per_epoch))))
 
 
 class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     """Base class of mnistkit's Keras classifiers; not for direct use.
 
     Subclasses define ``_parameter_constraints``, ``__init__`` (and may change
-    ``_auto_min_epochs``, the fewest epochs ``epochs="auto"`` trains) and
+    ``_auto_min_epochs`` and ``_auto_min_steps``, the fewest epochs and gradient steps
+    ``epochs="auto"`` trains) and
     :meth:`_hidden_layers`, and may override :meth:`_prepare_inputs` and
     :meth:`_check_architecture`.
     """
 
     #: The fewest epochs ``epochs="auto"`` trains for (the full-MNIST recipe's budget).
     _auto_min_epochs = AUTO_MIN_EPOCHS
+    #: The fewest gradient steps ``epochs="auto"`` trains for (small data sets).
+    _auto_min_steps = AUTO_MIN_STEPS
 
     # --- Step 1: inputs ---------------------------------------------------------------------
 
@@ -660,7 +665,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         )
         weights = self._sample_weights(codes, sample_weight)
         if epochs == "auto":
-            epochs = auto_epochs(len(X), self.batch_size, self._auto_min_epochs)
+            epochs = auto_epochs(
+                len(X), self.batch_size, self._auto_min_epochs, self._auto_min_steps
+            )
         steps = math.ceil(len(X) / self.batch_size)
         schedule_epochs = None if partial else epochs  # None: constant learning rate
         if not continuing:

@@ -17,6 +17,17 @@ from ._base import (
 __all__ = ["KerasCNN"]
 
 
+def _final_size(input_shape, blocks):
+    """The smaller side left after ``blocks`` of (kernel, pool, padding)."""
+    height, width = input_shape[:2]
+    for kernel, pool, padding in blocks:
+        if padding == "valid":
+            height, width = height - kernel[0] + 1, width - kernel[1] + 1
+        if pool is not None:
+            height, width = height // pool[0], width // pool[1]
+    return min(height, width)
+
+
 @document_training_parameters
 class KerasCNN(BaseKerasClassifier):
     """Convolutional network classifier for images, in Keras, with explicit hyperparameters.
@@ -38,8 +49,8 @@ class KerasCNN(BaseKerasClassifier):
     0.9168 in 58.2 s (previous recipe: 0.9145 in 103.9 s), and the wider ``filters=(32, 64,
     128), block_dropout=0.2, dense_layer_sizes=(256,)`` 0.9227 in 194.9 s.
     The lab reports' networks are all expressible, e.g. the 7,465-parameter net is
-    ``KerasCNN(filters=(9, 9, 16), kernel_size=(5, 5, 3), dense_layer_sizes=(25,),
-    dense_dropout=0, batch_normalization=False, optimizer="rmsprop")``.
+    ``KerasCNN(filters=(9, 9, 16), kernel_size=(5, 5, 3), padding="same",
+    dense_layer_sizes=(25,), dense_dropout=0, optimizer="rmsprop")``.
 
     Parameters
     ----------
@@ -47,8 +58,12 @@ class KerasCNN(BaseKerasClassifier):
         Filters of each convolution block (the number of blocks).
     kernel_size : int, (int, int) or tuple of those, default=3
         Kernel size, for all blocks or per block.
-    padding : {"same", "valid"} or tuple of those, default="same"
-        Convolution padding, for all blocks or per block.
+    padding : {"auto", "same", "valid"} or tuple of "same"/"valid", default="auto"
+        Convolution padding, for all blocks or per block. ``"auto"``: ``"valid"`` in the first
+        block and ``"same"`` in the others, or ``"same"`` everywhere when the images are too
+        small for that (``padding_`` says which). The unpadded first convolution skips the
+        blank border of MNIST-like images: 26x26 instead of 28x28 outputs, 20% fewer
+        multiply-adds in that block, and no loss of accuracy (measured on MNIST).
     pool_size : int, None or tuple of those, default=2
         Max-pooling size after each block; None for no pooling in a block.
     block_dropout : float or tuple of float, default=0.0
@@ -65,6 +80,13 @@ class KerasCNN(BaseKerasClassifier):
     image_shape : tuple of int, default=None
         ``(height, width)`` or ``(height, width, channels)`` of flat input rows; one side may be
         -1. ``None`` infers square single-channel images. Not needed for image arrays.
+    horizontal_flip : bool, default=False
+        Training-time augmentation: mirror each training image left-right with probability 1/2
+        (Keras's ``RandomFlip``), drawn anew each epoch. For images whose classes are
+        mirror-symmetric (clothes, X-rays), not for digits. Prediction never augments.
+    shift_range : float, default=0.0
+        Training-time augmentation: shift each training image by up to this fraction of its
+        height and width, filling with zeros (Keras's ``RandomTranslation``). 0 turns it off.
     {training_parameters}
 
     Attributes
@@ -82,6 +104,8 @@ class KerasCNN(BaseKerasClassifier):
         Names of features seen during ``fit``, when X has string column names.
     image_shape_ : tuple of int
         ``(height, width, channels)`` of the network's input.
+    padding_ : tuple of str
+        The padding of each block (``padding="auto"`` resolved).
     precision_ : str
         The precision the network was built with (``precision="auto"`` resolved).
     model_ : keras.Model
@@ -102,21 +126,23 @@ class KerasCNN(BaseKerasClassifier):
     Examples
     --------
     >>> from mnistkit.neural_network import KerasCNN
-    >>> lab_net = KerasCNN(filters=(9, 9, 16), kernel_size=(5, 5, 3), dense_layer_sizes=(25,),
-    ...                    dense_dropout=0, batch_normalization=False, epochs=1, random_state=0)
+    >>> lab_net = KerasCNN(filters=(9, 9, 16), kernel_size=(5, 5, 3), padding="same",
+    ...                    dense_layer_sizes=(25,), dense_dropout=0, epochs=1, random_state=0)
     >>> from mnistkit.datasets import load_mnist
     >>> X, y = load_mnist(subset="test", return_X_y=True)
     >>> lab_net.fit(X[:500], y[:500]).n_parameters_
     7465
     """
 
-    #: Ten epochs of the default network at batch 256 reached 99.37-99.40% on MNIST (3 seeds).
+    #: Ten epochs of the default network at batch 512 reached 99.37-99.42% on MNIST (3 seeds).
     _auto_min_epochs = 10
+    #: Half the base's 2,000: at batch 512 as many samples as 2,000 steps of 256.
+    _auto_min_steps = 1000
 
     _parameter_constraints: dict = {
         "filters": [tuple, list, Interval(Integral, 1, None, closed="left")],
         "kernel_size": [tuple, list, Interval(Integral, 1, None, closed="left")],
-        "padding": [StrOptions({"same", "valid"}), tuple, list],
+        "padding": [StrOptions({"auto", "same", "valid"}), tuple, list],
         "pool_size": [None, tuple, list, Interval(Integral, 1, None, closed="left")],
         "block_dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
         "batch_normalization": ["boolean"],
@@ -124,6 +150,8 @@ class KerasCNN(BaseKerasClassifier):
         "dense_dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
         "activation": [StrOptions(ACTIVATIONS)],
         "image_shape": [None, tuple, list],
+        "horizontal_flip": ["boolean"],
+        "shift_range": [Interval(Real, 0, 0.5, closed="left")],
         **TRAINING_PARAMETER_CONSTRAINTS,
     }
 
@@ -132,7 +160,7 @@ class KerasCNN(BaseKerasClassifier):
         filters=(16, 32, 64),
         *,
         kernel_size=3,
-        padding="same",
+        padding="auto",
         pool_size=2,
         block_dropout=0.0,
         batch_normalization=False,
@@ -140,12 +168,14 @@ class KerasCNN(BaseKerasClassifier):
         dense_dropout=0.4,
         activation="relu",
         image_shape=None,
+        horizontal_flip=False,
+        shift_range=0.0,
         optimizer="adam",
-        learning_rate=0.004,
+        learning_rate=0.008,
         learning_rate_schedule="cosine",
         warmup_epochs=0.5,
         momentum=0.9,
-        batch_size=256,
+        batch_size=512,
         precision="auto",
         epochs="auto",
         early_stopping=False,
@@ -168,6 +198,8 @@ class KerasCNN(BaseKerasClassifier):
         self.dense_dropout = dense_dropout
         self.activation = activation
         self.image_shape = image_shape
+        self.horizontal_flip = horizontal_flip
+        self.shift_range = shift_range
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
@@ -211,7 +243,11 @@ class KerasCNN(BaseKerasClassifier):
             )
         return images
 
-    def _blocks(self):
+    def _blocks(self, input_shape=None):
+        """Per block: (filters, kernel, pool, dropout rate, padding).
+
+        ``padding="auto"`` is resolved for ``input_shape`` (default: the fitted image shape).
+        """
         filters = self.filters
         filters = (filters,) if isinstance(filters, Integral) else tuple(filters)
         if not filters or not all(isinstance(f, Integral) and f >= 1 for f in filters):
@@ -233,17 +269,23 @@ class KerasCNN(BaseKerasClassifier):
         dropouts = check_rates(
             per_layer(self.block_dropout, n_blocks, "block_dropout"), "block_dropout"
         )
-        paddings = per_layer(self.padding, n_blocks, "padding")
+        if isinstance(self.padding, str) and self.padding == "auto":
+            paddings = ["valid"] + ["same"] * (n_blocks - 1)
+            shape = self.image_shape_ if input_shape is None else input_shape
+            if _final_size(shape, zip(kernels, pools, paddings, strict=True)) < 1:
+                paddings = ["same"] * n_blocks
+        else:
+            paddings = per_layer(self.padding, n_blocks, "padding")
         if not set(paddings) <= {"same", "valid"}:
             raise ValueError(
-                f"padding must be 'same' or 'valid', for all blocks or per block; got "
-                f"{self.padding!r}."
+                f"padding must be 'auto', 'same' or 'valid', or one of 'same' and 'valid' per "
+                f"block; got {self.padding!r}."
             )
         return list(zip(filters, kernels, pools, dropouts, paddings, strict=True))
 
     def _check_architecture(self, input_shape):
         height, width = input_shape[:2]
-        for index, (_, kernel, pool, _, padding) in enumerate(self._blocks(), start=1):
+        for index, (_, kernel, pool, _, padding) in enumerate(self._blocks(input_shape), start=1):
             if padding == "valid":
                 height, width = height - kernel[0] + 1, width - kernel[1] + 1
             if pool is not None:
@@ -256,9 +298,34 @@ class KerasCNN(BaseKerasClassifier):
                     "blocks, padding='same', smaller pool_size, or larger images."
                 )
 
-    def _hidden_layers(self, keras):
+    def _augmentation_layers(self, keras):
+        """Random training-time transformations; Keras applies them only while training."""
         layers = []
-        for index, (n_filters, kernel, pool, rate, padding) in enumerate(self._blocks(), start=1):
+        # float32 whatever the precision: they transform the inputs, before any computation.
+        if self.horizontal_flip:
+            layers.append(
+                keras.layers.RandomFlip(
+                    "horizontal", seed=self._draw_seed(), name="random_flip", dtype="float32"
+                )
+            )
+        if self.shift_range:
+            layers.append(
+                keras.layers.RandomTranslation(
+                    self.shift_range,
+                    self.shift_range,
+                    fill_mode="constant",
+                    seed=self._draw_seed() + 1,
+                    name="random_shift",
+                    dtype="float32",
+                )
+            )
+        return layers
+
+    def _hidden_layers(self, keras):
+        layers = self._augmentation_layers(keras)
+        blocks = self._blocks()
+        self.padding_ = tuple(block[4] for block in blocks)
+        for index, (n_filters, kernel, pool, rate, padding) in enumerate(blocks, start=1):
             layers.append(
                 keras.layers.Conv2D(
                     n_filters,

@@ -43,6 +43,7 @@ def tiny_cnn(**params):
                 dense_layer_sizes=(25,),
                 dense_dropout=0,
                 batch_normalization=False,
+                padding="same",
             ),
             7_465,
         ),
@@ -53,19 +54,28 @@ def tiny_cnn(**params):
                 dense_layer_sizes=(25,),
                 dense_dropout=0.3,
                 batch_normalization=False,
+                padding="same",
                 optimizer="sgd",
             ),
             121_757,
         ),
         (
             lambda: KerasCNN(
-                (9,), dense_layer_sizes=(100,), dense_dropout=0, batch_normalization=False
+                (9,),
+                dense_layer_sizes=(100,),
+                dense_dropout=0,
+                batch_normalization=False,
+                padding="same",
             ),
             177_600,
         ),
         (
             lambda: KerasCNN(
-                (64,), dense_layer_sizes=(100,), dense_dropout=0, batch_normalization=False
+                (64,),
+                dense_layer_sizes=(100,),
+                dense_dropout=0,
+                batch_normalization=False,
+                padding="same",
             ),
             1_256_150,
         ),
@@ -76,6 +86,7 @@ def tiny_cnn(**params):
                 dense_layer_sizes=(200,),
                 dense_dropout=0.5,
                 batch_normalization=False,
+                padding="same",
             ),
             160_258,
         ),
@@ -93,6 +104,7 @@ def tiny_cnn(**params):
     ],
 )
 def test_lab_report_parameter_counts(small_mnist, make, expected):
+    # The lab networks pad every convolution ("same"), as their parameter counts show.
     X, y, _, _ = small_mnist
     model = make().set_params(epochs=1, random_state=0).fit(X[:200], y[:200])
     assert model.n_parameters_ == expected
@@ -276,11 +288,49 @@ def test_padding_per_block(small_mnist, rng):
     assert model.model_.get_layer("flatten").output.shape[-1] == 6 * 6 * 8
     with pytest.raises(ValueError, match="padding has 3 values but there are 2 layers"):
         tiny_cnn(padding=("valid", "same", "same")).fit(X[:20], y[:20])
-    with pytest.raises(ValueError, match="padding must be 'same' or 'valid'"):
+    with pytest.raises(ValueError, match="one of 'same' and 'valid' per block"):
         tiny_cnn(padding=("valid", "full")).fit(X[:20], y[:20])
     # Valid padding shrinks each block: 8 -> 6 -> 3 -> 1 -> 0 after block 2 with pooling.
     with pytest.raises(ValueError, match=r"after block 2 \(kernel \(3, 3\), padding 'valid'"):
         KerasCNN((4, 4), padding="valid").fit(rng.random((10, 64)), np.arange(10) % 2)
+
+
+def test_auto_padding_leaves_the_first_block_unpadded_when_the_images_allow(small_mnist, rng):
+    X, y, _, _ = small_mnist
+    model = tiny_cnn(epochs=1).fit(X[:64], y[:64])  # padding="auto", the default
+    assert model.padding_ == ("valid", "same")
+    convs = [layer for layer in model.model_.layers if layer.name.startswith("conv_")]
+    assert [layer.padding for layer in convs] == ["valid", "same"]
+    assert model.model_.get_layer("flatten").output.shape[-1] == 6 * 6 * 8  # 28 -> 26 -> 13 -> 6
+    # On 8x8 images the default three blocks leave nothing unpadded (8 -> 6 -> 3 -> 1 -> 0):
+    # "auto" pads every block instead of refusing the images.
+    small = KerasCNN(epochs=1, random_state=0).fit(rng.random((20, 64)), np.arange(20) % 2)
+    assert small.padding_ == ("same", "same", "same")
+    assert small.model_.get_layer("flatten").output.shape[-1] == 64  # 8 -> 4 -> 2 -> 1
+    # padding_ is fitted state: predicting on the same images does not change it.
+    small.predict(rng.random((3, 64)))
+    assert small.padding_ == ("same", "same", "same")
+
+
+def test_augmentation_transforms_training_images_only(small_mnist):
+    X, y, _, _ = small_mnist
+    model = tiny_cnn(horizontal_flip=True, shift_range=0.1, epochs=1).fit(X[:64], y[:64])
+    names = [layer.name for layer in model.model_.layers]
+    assert names[:2] == ["random_flip", "random_shift"]
+    assert model.n_parameters_ == tiny_cnn(epochs=1).fit(X[:64], y[:64]).n_parameters_
+    # Prediction never augments: the same images give the same probabilities every time.
+    assert_allclose(model.predict_proba(X[:32]), model.predict_proba(X[:32]))
+    # Training does: the augmentation layers change images when called in training mode.
+    images = model._prepare_inputs(X[:32], reset=False)
+    flipped = np.asarray(model.model_.get_layer("random_flip")(images, training=True))
+    assert not np.allclose(flipped, images)
+    unchanged = model.model_.get_layer("random_flip")(images, training=False)
+    assert np.allclose(np.asarray(unchanged), images)
+    with pytest.raises(ValueError, match="The 'shift_range' parameter of KerasCNN must be"):
+        tiny_cnn(shift_range=0.7).fit(X[:20], y[:20])
+    # Saved and loaded with the rest of the network.
+    restored = pickle.loads(pickle.dumps(model))
+    assert_allclose(restored.predict_proba(X[:32]), model.predict_proba(X[:32]), atol=1e-6)
 
 
 def test_bad_parameters(small_mnist):
