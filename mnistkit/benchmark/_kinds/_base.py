@@ -203,3 +203,20 @@ def new_figure(figsize=(6, 4)):
     from matplotlib.figure import Figure
 
     return Figure(figsize=figsize, layout="constrained")
+
+
+def mosaic_figure(images, captions, title, *, n_cols, tile=(1.4, 1.7), **mosaic_kwargs):
+    """A figure of captioned pictures in rows of ``n_cols``, sized so captions stay legible.
+
+    Each picture gets ``tile`` inches (width, height with its caption); more than about ten
+    in one row shrink the captions out of sight, so callers wrap long strips.
+    """
+    from ...plotting._common import image_mosaic
+
+    n_rows = -(-len(images) // n_cols)
+    figure = new_figure((tile[0] * n_cols + 0.4, tile[1] * n_rows + 0.6))
+    ax = figure.add_subplot()
+    image_mosaic(images, captions, n_cols=n_cols, ax=ax, **mosaic_kwargs)
+    ax.set_xlabel("")
+    ax.set_title(title, fontsize=10)
+    return figure

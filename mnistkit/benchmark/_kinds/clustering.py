@@ -12,6 +12,7 @@ from ._base import (
     ReportedFigure,
     build_model,
     jsonable_params,
+    mosaic_figure,
     new_figure,
     register_kind,
 )
@@ -58,7 +59,6 @@ class ClusteringKind(EntryKind):
         pictures = result.details.get("pictures")
         if not pictures:
             return []
-        from ...plotting._common import image_mosaic
 
         figures = []
         if "scatter" in pictures:
@@ -84,13 +84,12 @@ class ClusteringKind(EntryKind):
         pairs = zip(pictures["sizes"], pictures["majority"], strict=True)
         captions = [f"{label} ({size:,})" for size, label in pairs]
         # Ten clusters in two rows of five: in one row of ten the captions shrink out of sight.
-        n_cols = 5 if len(means) <= 10 else 10
-        n_rows = -(-len(means) // n_cols)
-        figure = new_figure((1.4 * n_cols + 0.4, 1.7 * n_rows + 0.6))
-        ax = figure.add_subplot()
-        image_mosaic(means.reshape(-1, side, side), captions, n_cols=n_cols, ax=ax)
-        ax.set_xlabel("")
-        ax.set_title("Mean image of each cluster: its commonest digit (its size)", fontsize=10)
+        figure = mosaic_figure(
+            means.reshape(-1, side, side),
+            captions,
+            "Mean image of each cluster: its commonest digit (its size)",
+            n_cols=5 if len(means) <= 10 else 10,
+        )
         figures.append(("Mean image of each cluster", "cluster-means", figure))
         return figures
 

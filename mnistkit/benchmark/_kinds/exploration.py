@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._fields import one_of, suite_field
-from ._base import EntryKind, Fact, ReportedFigure, new_figure, register_kind
+from ._base import EntryKind, Fact, ReportedFigure, mosaic_figure, new_figure, register_kind
 
 ASPECTS = (
     "class-counts",
@@ -260,12 +260,13 @@ class ExplorationKind(EntryKind):
         if aspect == "mean-image":
             labels = np.unique(y)
             means = np.stack([images[y == label].mean(axis=0) for label in labels])
-            n_cols = 5 if len(labels) <= 10 else 10  # two rows of five stay legible
-            figure = new_figure((1.4 * n_cols + 0.4, 1.7 * -(-len(labels) // n_cols) + 0.6))
-            ax = figure.add_subplot()
-            image_mosaic(means, [names[int(k)] for k in labels], n_cols=n_cols, ax=ax, cmap="gray")
-            ax.set_xlabel("")
-            ax.set_title("Mean training image of each class", fontsize=10)
+            figure = mosaic_figure(
+                means,
+                [names[int(k)] for k in labels],
+                "Mean training image of each class",
+                n_cols=5 if len(labels) <= 10 else 10,  # two rows of five stay legible
+                cmap="gray",
+            )
             return [("Mean image per class", "mean-image", figure)]
         picked = m["euclidean"]
         order = list(picked)

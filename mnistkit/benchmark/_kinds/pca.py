@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._fields import positive, suite_field
-from ._base import EntryKind, Fact, ReportedFigure, new_figure, register_kind
+from ._base import EntryKind, Fact, ReportedFigure, mosaic_figure, new_figure, register_kind
 
 
 def _component_counts(value):
@@ -111,7 +111,6 @@ class PCAKind(EntryKind):
 
     def figures(self, result, context):
         from ...plotting import ExplainedVarianceDisplay
-        from ...plotting._common import image_mosaic
 
         metrics = result.metrics
         figures = []
@@ -126,16 +125,13 @@ class PCAKind(EntryKind):
             side = round(np.sqrt(len(metrics["original"])))
             tiles = [metrics["original"], *metrics["reconstructions"].values()]
             captions = ["original", *(f"{c} comp." for c in metrics["reconstructions"])]
-            n_cols = min(6, len(tiles))
-            figure = new_figure((1.3 * n_cols + 0.4, 1.6 * -(-len(tiles) // n_cols) + 0.6))
-            ax = figure.add_subplot()
-            tiles = np.asarray(tiles).reshape(-1, side, side)
-            image_mosaic(tiles, captions, n_cols=n_cols, ax=ax)
-            ax.set_xlabel("")
-            ax.set_title(
+            figure = mosaic_figure(
+                np.asarray(tiles).reshape(-1, side, side),
+                captions,
                 f"Training image {metrics['image_index']} (a {metrics['image_label']}) "
                 "rebuilt from its first components",
-                fontsize=10,
+                n_cols=min(6, len(tiles)),
+                tile=(1.3, 1.6),
             )
             figures.append(("PCA reconstructions", "reconstructions", figure))
         return figures
