@@ -17,15 +17,15 @@ from ._base import (
 __all__ = ["KerasCNN"]
 
 
-def _final_size(input_shape, blocks):
-    """The smaller side left after ``blocks`` of (kernel, pool, padding)."""
+def _sides_after_blocks(input_shape, blocks):
+    """Yield the (height, width) left after each of ``blocks`` of (kernel, pool, padding)."""
     height, width = input_shape[:2]
     for kernel, pool, padding in blocks:
         if padding == "valid":
             height, width = height - kernel[0] + 1, width - kernel[1] + 1
         if pool is not None:
             height, width = height // pool[0], width // pool[1]
-    return min(height, width)
+        yield height, width
 
 
 @document_training_parameters
@@ -273,7 +273,8 @@ class KerasCNN(BaseKerasClassifier):
         if isinstance(self.padding, str) and self.padding == "auto":
             paddings = ["valid"] + ["same"] * (n_blocks - 1)
             shape = self.image_shape_ if input_shape is None else input_shape
-            if _final_size(shape, zip(kernels, pools, paddings, strict=True)) < 1:
+            sides = _sides_after_blocks(shape, zip(kernels, pools, paddings, strict=True))
+            if min(min(pair) for pair in sides) < 1:
                 paddings = ["same"] * n_blocks
         else:
             paddings = per_layer(self.padding, n_blocks, "padding")
@@ -285,12 +286,13 @@ class KerasCNN(BaseKerasClassifier):
         return list(zip(filters, kernels, pools, dropouts, paddings, strict=True))
 
     def _check_architecture(self, input_shape):
-        height, width = input_shape[:2]
-        for index, (_, kernel, pool, _, padding) in enumerate(self._blocks(input_shape), start=1):
-            if padding == "valid":
-                height, width = height - kernel[0] + 1, width - kernel[1] + 1
-            if pool is not None:
-                height, width = height // pool[0], width // pool[1]
+        blocks = [
+            (kernel, pool, padding) for _, kernel, pool, _, padding in self._blocks(input_shape)
+        ]
+        sides = _sides_after_blocks(input_shape, blocks)
+        for index, ((kernel, pool, padding), (height, width)) in enumerate(
+            zip(blocks, sides, strict=True), start=1
+        ):
             if height < 1 or width < 1:
                 raise ValueError(
                     f"{type(self).__name__}: images of shape {tuple(input_shape[:2])} are too "
