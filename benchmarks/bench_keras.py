@@ -43,7 +43,7 @@ from mnistkit.neural_network._backend import import_keras
 #: The previous KerasCNN default (the reference line).
 PREVIOUS_CNN = dict(batch_size=128, learning_rate=0.003, warmup_epochs=0.5, epochs=12)
 #: The Fashion-MNIST recipe documented in KerasCNN's docstring and the user guide: mirrored
-#: training images (clothes are left-right symmetric), no pooling after the last block (7x7
+#: training images (clothes are left-right symmetric), no pooling after the last block (6x6
 #: maps to the dense layer instead of 3x3) and 18 epochs.
 FASHION_RECIPE = dict(horizontal_flip=True, pool_size=(2, 2, None), epochs=18)
 
