@@ -35,6 +35,23 @@ class EntryData:
     test_images: np.ndarray
     target_names: list
 
+    def shaped_for(self, model):
+        """The data as ``model`` takes it: image batches flattened to rows for a model whose
+        first step takes only 2-d arrays (a scaler, PCA, a plain scikit-learn classifier);
+        kept as images for a model that reads images (HOG, deskewing, the Keras networks)."""
+        import dataclasses
+
+        from sklearn.utils import get_tags
+
+        first = model.steps[0][1] if hasattr(model, "steps") else model
+        if self.X_train.ndim <= 2 or get_tags(first).input_tags.three_d_array:
+            return self
+        return dataclasses.replace(
+            self,
+            X_train=self.X_train.reshape(len(self.X_train), -1),
+            X_test=self.X_test.reshape(len(self.X_test), -1),
+        )
+
     @functools.cached_property
     def _train_digest(self):
         return array_digest(self.X_train, self.y_train)
@@ -101,6 +118,13 @@ def load_entry_data(entry):
             X_test, y_test, images = X_train[held], y_train[held], train.images[held]
             X_train, y_train = X_train[keep], y_train[keep]
     if entry.classes:
+        present = sorted({str(label) for label in np.unique(y_train)})
+        missing = [c for c in entry.classes if str(c) not in present]
+        if missing:
+            raise ValueError(
+                f"The class filter classes={entry.classes} names {missing}, which the training "
+                f"data does not have; its labels are {', '.join(present)}."
+            )
         keep_train, keep_test = np.isin(y_train, entry.classes), np.isin(y_test, entry.classes)
         X_train, y_train = X_train[keep_train], y_train[keep_train]
         X_test, y_test, images = X_test[keep_test], y_test[keep_test], images[keep_test]

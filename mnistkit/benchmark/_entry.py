@@ -1,16 +1,22 @@
 """One run of one entry (one repeat), in its own process: load the data, let the entry's kind fit
 and measure, and write the :class:`Result` atomically.
 
-The runner starts ``python -m mnistkit.benchmark._entry TASK_JSON``; the task names the entry (as
-plain data), the repeat, the results folder and an attempt token that the result carries, so that
-the runner never mistakes an older record for this run's.
+The runner starts this module's :func:`main` in a new process group and writes the task to its
+stdin (no file is left behind by a killed run): the entry (as plain data), the repeat, the
+results folder, an attempt token that the result carries, so that the runner never mistakes an
+older record for this run's, and the runner's host and pid. A watcher thread stops the process
+group as soon as the runner or this process's parent is gone, so that a killed run leaves
+nothing running.
 """
 
 import json
 import os
 import platform
 import resource
+import signal
+import socket
 import sys
+import threading
 import time
 import traceback
 from datetime import datetime, timezone
@@ -20,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exceptions import DatasetNotFoundError
+from ..utils._files import process_alive
 from ..utils._quiet import quiet_tensorflow_logs
 from ._data import load_entry_data
 from ._records import DATA_MISSING, FAILED, OK, Entry, Result, predictions_path
@@ -119,15 +126,40 @@ def _plain(value):
     return repr(value)
 
 
+def _watch_runner(runner, interval=0.25):
+    """Stop this process group when the runner (``[host, pid]``) or the parent process is gone.
+
+    A killed runner cannot stop its children itself; polling is what works for every way a
+    runner ends (Linux's ``PR_SET_PDEATHSIG`` fires when the forking *thread* ends, which with
+    joblib's thread pools is not the runner's end).
+    """
+    if os.getpgrp() != os.getpid():
+        return  # not started by the runner (a group of our own): nothing of ours to stop
+    parent = os.getppid()
+    host, pid = (runner or [None, None])[:2]
+    watch_pid = pid if host == socket.gethostname() and isinstance(pid, int) else None
+
+    def watch():
+        while True:
+            time.sleep(interval)
+            orphaned = os.getppid() != parent
+            if orphaned or (watch_pid is not None and not process_alive(watch_pid)):
+                try:
+                    os.killpg(os.getpgrp(), signal.SIGKILL)
+                finally:
+                    os._exit(1)
+
+    threading.Thread(target=watch, name="mnistkit-runner-watch", daemon=True).start()
+
+
 def main(argv=None):
-    """The runner's child process: ``python -m mnistkit.benchmark._entry TASK_JSON``."""
+    """The runner's child process: reads its task (JSON) from stdin, or from the file
+    ``argv[0]`` when one is given."""
     argv = sys.argv[1:] if argv is None else argv
-    task = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    text = Path(argv[0]).read_text(encoding="utf-8") if argv else sys.stdin.read()
+    task = json.loads(text)
+    _watch_runner(task.get("runner"))
     result = run_entry(
         Entry.from_dict(task["entry"]), task["repeat"], task["results_dir"], task["attempt"]
     )
     return 0 if result.status in (OK, DATA_MISSING) else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -149,6 +149,32 @@ def at_least(minimum):
     return check
 
 
+def _plain_number(value):
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def between(minimum, maximum):
+    """Accept numbers from ``minimum`` to ``maximum``: a count a suite sets is bounded by what a
+    run can do (``repeats = 10000000`` would plan for minutes before running anything), and a
+    number is finite (``time_limit = inf`` cannot be waited for)."""
+
+    def check(value):
+        if value != value or not minimum <= value <= maximum:  # value != value: NaN
+            return f"must be from {_plain_number(minimum)} to {_plain_number(maximum)}"
+        return None
+
+    return check
+
+
+def list_at_most(count):
+    """Accept arrays of at most ``count`` items."""
+
+    def check(value):
+        return None if len(value) <= count else f"must have at most {count} items"
+
+    return check
+
+
 def table_of(types, what):
     """A table whose values all have one of ``types``."""
 

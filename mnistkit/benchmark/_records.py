@@ -15,10 +15,8 @@ from pathlib import Path
 
 from ..utils._files import atomic_write, check_file_name
 from ._fields import (
-    at_least,
-    non_negative,
+    between,
     one_of,
-    positive,
     suite_field,
     table_of,
 )
@@ -67,12 +65,26 @@ _DATA_KEYS = (
 
 def _image_size(value):
     ok = len(value) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    return None if ok and min(value) > 0 else "must be two positive integers [height, width]"
+    if not ok or min(value) <= 0:
+        return "must be two positive integers [height, width]"
+    return None if max(value) <= 4096 else "must be at most 4096 pixels a side"
+
+
+#: The most repeats (seeds) of one entry, and the most seconds one run may be given (a week).
+MAX_REPEATS, MAX_TIME_LIMIT = 1000, 7 * 24 * 3600.0
+#: Seeds are NumPy seeds: below 2**32.
+MAX_SEED = 2**32 - 1
 
 
 def _classes(value):
     ok = value and all(isinstance(v, int | str) and not isinstance(v, bool) for v in value)
-    return None if ok else "must be a non-empty array of labels (integers or strings)"
+    if not ok:
+        return "must be an array of labels (integers or strings)"
+    if len({canonical_json(v) for v in value}) != len(value):
+        return "must not repeat a label"
+    if len(value) < 2:
+        return "must keep at least two labels (a classifier needs two classes)"
+    return None
 
 
 def _entry_id(value):
@@ -115,10 +127,10 @@ class Entry:
         types=(str,), default="train/test", doc="train and test parts", check=one_of(*SPLITS)
     )
     train_size: int | None = suite_field(
-        types=(int,), doc="keep the first n training samples", check=positive
+        types=(int,), doc="keep the first n training samples", check=between(1, 10**9)
     )
     test_size: int | None = suite_field(
-        types=(int,), doc="keep the first n test samples", check=positive
+        types=(int,), doc="keep the first n test samples", check=between(1, 10**9)
     )
     image_size: list | None = suite_field(
         types=(list,), doc="[height, width] of folder images", check=_image_size
@@ -131,13 +143,19 @@ class Entry:
     )
     classes: list | None = suite_field(types=(list,), doc="keep only these labels", check=_classes)
     random_state: int = suite_field(
-        types=(int,), default=0, doc="the seed of the first repeat", check=non_negative
+        types=(int,), default=0, doc="the seed of the first repeat", check=between(0, MAX_SEED)
     )
     repeats: int = suite_field(
-        types=(int,), default=1, doc="runs with seeds random_state + i", check=at_least(1)
+        types=(int,),
+        default=1,
+        doc="runs with seeds random_state + i",
+        check=between(1, MAX_REPEATS),
     )
     time_limit: float = suite_field(
-        types=(float,), default=1800.0, doc="seconds before a run is stopped", check=positive
+        types=(float,),
+        default=1800.0,
+        doc="seconds before a run is stopped",
+        check=between(1e-3, MAX_TIME_LIMIT),
     )
     description: str = suite_field(types=(str,), default="", doc="what the entry is, in words")
     reported: dict = suite_field(

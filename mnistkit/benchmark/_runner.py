@@ -5,16 +5,24 @@ Each run of an entry (one per repeat) happens in a child process
 by killing it, and a crash cannot take the run down. The child writes its result atomically; the
 runner records a timeout or a crash itself. So a results folder only ever holds whole records.
 
+A results folder belongs to one run at a time (:class:`~mnistkit.utils._lock.FolderLock`): a
+second run into it is refused with the owner's pid and host. An entry's process lives in a
+process group of its own and watches its runner: when the runner dies (``kill -9`` included),
+the entry and everything it started stop within a second, so a killed run leaves no process.
+
 Resuming is by fingerprint, not by id: a finished run is skipped only while its record is
 readable, succeeded, and matches the suite entry and the data as they are now. Otherwise it runs
 again, and the runner says why (``cnn: suite changed (params), running again``).
 """
 
+import contextlib
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -24,6 +32,7 @@ from pathlib import Path
 from joblib import Parallel, delayed, parallel_config
 
 from ..utils._files import atomic_write, remove_abandoned_temporaries
+from ..utils._lock import LOCK_NAME, FolderLock
 from ..utils._quiet import quiet_tensorflow_logs
 from ._data import DataIdentities
 from ._entry import environment
@@ -123,10 +132,20 @@ def plan_runs(suite, results_dir, *, only=None, force=False, identities=None):
     """
     identities = identities or DataIdentities()
     entries = suite.entries
-    if only:
-        unknown = set(only) - {entry.id for entry in entries}
+    if only is not None:
+        only = [name.strip() for name in only if name.strip()]
+        known = [entry.id for entry in entries]
+        if not only:
+            raise ValueError(
+                "The selection of entries is empty; name at least one entry id (the suite's: "
+                f"{', '.join(known)}), or leave the selection out to run them all."
+            )
+        unknown = set(only) - set(known)
         if unknown:
-            raise ValueError(f"Suite {suite.name!r} has no entries {sorted(unknown)}.")
+            raise ValueError(
+                f"Suite {suite.name!r} has no entries {sorted(unknown)}; its entries are "
+                f"{', '.join(known)}."
+            )
         entries = [entry for entry in entries if entry.id in only]
     todo, current = [], []
     for entry in entries:
@@ -152,38 +171,96 @@ def _record_failure(task, results_dir, status, message, seconds, attempt):
     return status, message
 
 
-def run_isolated(task, results_dir):
-    """Run one task in a child process under its time limit; return (status, error)."""
+def _signal_words(number):
+    """'killed (signal 9: out of memory?)': what a process killed by signal ``number`` says."""
+    if number == signal.SIGKILL:
+        # The kernel's out-of-memory killer sends SIGKILL; so does `kill -9`.
+        return "killed (signal 9: out of memory?)"
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        name = "unknown"
+    return f"killed by signal {number} ({name})"
+
+
+def _kill_group(process):
+    """Stop a child and everything it started (its process group), and reap it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _run_child(command, payload, timeout):
+    """Run ``command`` in a process group of its own, ``payload`` on its stdin.
+
+    Returns ``(returncode, stderr, timed_out)``. However this ends (timeout, Ctrl-C, an
+    exception), the whole group is killed: nothing the child started outlives the call.
+    """
+    with subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        try:
+            _, stderr = process.communicate(payload, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            return process.returncode, "", True
+        except BaseException:
+            _kill_group(process)
+            raise
+        # The child is gone; whatever it left in its group is not this run's to keep.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        return process.returncode, stderr, False
+
+
+# The child is started by name rather than with ``-m``: ``mnistkit.benchmark`` imports the
+# module, and runpy would warn about running a module that is already imported.
+_CHILD = "import sys; from mnistkit.benchmark._entry import main; sys.exit(main())"
+
+
+def run_isolated(task, results_dir, runner=None):
+    """Run one task in a child process under its time limit; return (status, error).
+
+    ``runner`` is ``(host, pid)`` of the process that owns the run: the child stops when that
+    process is gone (it also stops when its own parent is).
+    """
     entry, attempt = task.entry, uuid.uuid4().hex
     payload = {
         "entry": entry.to_dict(),
         "repeat": task.repeat,
         "results_dir": str(results_dir),
         "attempt": attempt,
+        "runner": list(runner or (socket.gethostname(), os.getpid())),
     }
-    with tempfile.NamedTemporaryFile(
-        "w", suffix=".json", prefix="mnistkit-task-", delete=False
-    ) as spec:
-        json.dump(payload, spec)
     start = time.perf_counter()
-    command = [sys.executable, "-m", "mnistkit.benchmark._entry", spec.name]
-    try:
-        process = subprocess.run(command, capture_output=True, text=True, timeout=entry.time_limit)
-    except subprocess.TimeoutExpired:
+    returncode, stderr, timed_out = _run_child(
+        [sys.executable, "-c", _CHILD], json.dumps(payload), entry.time_limit
+    )
+    if timed_out:
         message = f"exceeded its time limit of {entry.time_limit:.0f} s and was stopped"
         return _record_failure(
             task, results_dir, TIMEOUT, message, time.perf_counter() - start, attempt
         )
-    finally:
-        Path(spec.name).unlink(missing_ok=True)
     try:
         record = Result.read(record_path(results_dir, entry.id, task.repeat))
     except (CorruptRecordError, FileNotFoundError):
         record = None
     if record is not None and record.attempt == attempt:
         return record.status, record.error
-    tail = (process.stderr or "").strip().splitlines()[-5:]
-    message = f"the entry's process exited with code {process.returncode}: " + " | ".join(tail)
+    tail = " | ".join((stderr or "").strip().splitlines()[-5:])
+    if returncode is not None and returncode < 0:
+        message = f"the entry's process was {_signal_words(-returncode)}" + (
+            f": {tail}" if tail else ""
+        )
+    else:
+        message = f"the entry's process exited with code {returncode} without a record" + (
+            f": {tail}" if tail else ""
+        )
     return _record_failure(task, results_dir, FAILED, message, time.perf_counter() - start, attempt)
 
 
@@ -269,8 +346,61 @@ def run_suite(
     """
     if not hasattr(suite, "entries"):
         suite = load_suite(suite)
-    results_dir = Path(results_dir)
-    results_dir.mkdir(parents=True, exist_ok=True)
+    results_dir = check_results_folder(results_dir)
+    with FolderLock(results_dir, "results folder"), _terminate_as_interrupt():
+        return _run_locked(
+            suite, results_dir, n_jobs, backend, scheduler, force, only, progress, echo
+        )
+
+
+# What a results folder holds; a folder with other things and none of these is not one.
+_RESULTS_ITEMS = ("run.json", "entries", "report", LOCK_NAME)
+
+
+def check_results_folder(results_dir):
+    """``results_dir`` as an absolute path, or a ``ValueError`` saying why a run cannot use it.
+
+    Refused: a file, a symbolic link whose target is missing, and a folder that holds other
+    files but no results (a run must never write into, or later clean, someone else's files).
+    """
+    given = Path(results_dir).expanduser()
+    if given.is_symlink() and not given.exists():
+        raise ValueError(
+            f"--out {given} is a symbolic link to {os.readlink(given)}, which does not exist. "
+            "Create the target folder, or remove the link and choose another --out."
+        )
+    if given.exists() and not given.is_dir():
+        raise ValueError(f"--out {given} is a file, not a folder; choose a folder for the results.")
+    if given.is_dir():
+        names = {path.name for path in given.iterdir()}
+        if names and not names & set(_RESULTS_ITEMS):
+            listed = ", ".join(sorted(names)[:3]) + (" ..." if len(names) > 3 else "")
+            raise ValueError(
+                f"--out {given} already holds files that are not benchmark results ({listed}). "
+                "Choose a new or empty folder for the results."
+            )
+    return given.resolve()
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM stops a run as Ctrl-C does (children killed, the folder unlocked), in the main
+    thread; elsewhere signals cannot be handled and the entries' watchers stop the children."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(number, frame):
+        raise KeyboardInterrupt(f"signal {number}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_locked(suite, results_dir, n_jobs, backend, scheduler, force, only, progress, echo):
     remove_abandoned_temporaries(results_dir, recursive=True)
     identities = DataIdentities()
     todo, current = plan_runs(suite, results_dir, only=only, force=force, identities=identities)
@@ -288,12 +418,13 @@ def run_suite(
             if scheduler
             else Client(n_workers=max(1, n_jobs), threads_per_worker=1)
         )
+    runner = (socket.gethostname(), os.getpid())
     try:
         with (
             parallel_config(backend=backend or "loky", n_jobs=n_jobs),
             _progress(len(todo), progress) as bar,
         ):
-            jobs = (delayed(_run_and_name)(task, str(results_dir)) for task in todo)
+            jobs = (delayed(_run_and_name)(task, str(results_dir), runner) for task in todo)
             for name, (status, error) in Parallel(return_as="generator_unordered")(jobs):
                 statuses[name] = status
                 if status != OK:
@@ -313,6 +444,6 @@ def run_suite(
     )
 
 
-def _run_and_name(task, results_dir):
+def _run_and_name(task, results_dir, runner):
     quiet_tensorflow_logs()
-    return task.name, run_isolated(task, results_dir)
+    return task.name, run_isolated(task, results_dir, runner)

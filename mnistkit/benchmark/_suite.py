@@ -41,7 +41,7 @@ from pathlib import Path
 from ..utils._files import check_file_name
 from ._fields import SuiteError, convert_fields, field_names, unknown_keys_message
 from ._kinds import get_kind, kind_names
-from ._records import Entry
+from ._records import MAX_SEED, Entry
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -97,6 +97,12 @@ def _check_entry(raw, defaults, where):
         raise SuiteError(
             f"{where}: dataset 'folder' needs a 'path' (with train/ and test/ inside)."
         )
+    if entry.random_state + entry.repeats - 1 > MAX_SEED:
+        raise SuiteError(
+            f"{where}: 'random_state' + 'repeats' - 1 must stay below 2**32 (NumPy seeds); got "
+            f"{entry.random_state} + {entry.repeats} - 1."
+        )
+    _check_classes(entry, where)
     if kind.needs_model and not entry.model:
         raise SuiteError(
             f"{where} needs a 'model' (a name from mnistkit.baselines.list_baselines())."
@@ -116,6 +122,25 @@ def _check_entry(raw, defaults, where):
         )
     kind.validate(entry, where)
     return entry
+
+
+def _check_classes(entry, where):
+    """The labels a ``classes`` filter names must be labels of the data set: integers 0-9 for
+    MNIST and Fashion-MNIST, folder names (strings) for an image folder. A filter that keeps
+    nothing is refused here, not discovered as an empty array inside a run."""
+    if not entry.classes:
+        return
+    if entry.dataset == "folder":
+        bad = [label for label in entry.classes if not isinstance(label, str)]
+        allowed = 'class folder names (strings), e.g. ["NORMAL", "PNEUMONIA"]'
+    else:
+        bad = [label for label in entry.classes if not (isinstance(label, int) and 0 <= label <= 9)]
+        allowed = "the digits 0-9 as integers, e.g. [3, 5]"
+    if bad:
+        raise SuiteError(
+            f"{where}: 'classes' holds {', '.join(map(repr, bad))}, which {entry.dataset!r} does "
+            f"not have as labels, so the filter would remove those samples; use {allowed}."
+        )
 
 
 def _table(raw, key, path, kind=dict):
@@ -147,7 +172,16 @@ def load_suite(path):
     """
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SuiteError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "TOML files are UTF-8: save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)."
+        ) from None
+    except IsADirectoryError:
+        raise SuiteError(f"{path} is a folder; pass the suite's .toml file.") from None
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{path}: not valid TOML: {exc}") from None
     unknown = set(raw) - _SUITE_KEYS
@@ -181,6 +215,10 @@ def load_suite(path):
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise SuiteError(f"{path}: entry ids must be unique; repeated: {duplicates}.")
+    for index, entry in enumerate(entries):
+        entry.entry_kind.validate_in_suite(
+            entry, entries, f"{path}: entry {index + 1} ({entry.id!r})"
+        )
     return Suite(name, description, entries, path)
 
 
@@ -202,6 +240,12 @@ def list_suites():
 def find_suite(name_or_path):
     """The path of a suite given by file path or by the name of a shipped suite (``quick``)."""
     candidate = Path(name_or_path)
+    if candidate.is_dir():
+        inside = sorted(path.name for path in candidate.glob("*.toml"))
+        hint = f" It holds {', '.join(inside)}." if inside else " It holds no .toml file."
+        raise FileNotFoundError(
+            f"Suite {candidate} is a folder; pass the path of a suite's .toml file.{hint}"
+        )
     if candidate.suffix == ".toml" or candidate.exists():
         if not candidate.is_file():
             raise FileNotFoundError(f"Suite file {candidate} does not exist.")

@@ -240,6 +240,7 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
+        tags.input_tags.three_d_array = True  # image batches (n, height, width)
         tags.transformer_tags.preserves_dtype = (
             [str(np.dtype(self.dtype))]
             if self.dtype in ("float32", "float64", np.float32, np.float64)

@@ -872,4 +872,5 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
+        tags.input_tags.three_d_array = True  # image batches (n, height, width[, channels])
         return tags

@@ -236,4 +236,5 @@ class Deskewer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = [self.dtype]
+        tags.input_tags.three_d_array = True  # image batches (n, height, width)
         return tags

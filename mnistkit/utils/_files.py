@@ -26,6 +26,24 @@ _TEMPORARY = re.compile(r"^\..+\.(?P<host>[A-Za-z0-9_]+)-(?P<pid>\d+)\.[^.]+\.pa
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
+def _current_umask():
+    """The process's umask, read without changing it where the system allows.
+
+    ``os.umask`` can only be read by setting it, which races with other threads creating
+    files; Linux reports it in ``/proc/self/status`` (since 4.7), so that is tried first.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _fsync_folder(folder):
     """Make a rename durable: flush the folder's entry list (a no-op where folders can't open)."""
     try:
@@ -53,6 +71,9 @@ def open_atomic(path):
     handle, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.{_HOST}-{os.getpid()}.", suffix=".part"
     )
+    # mkstemp creates the file 0600; the published file gets the mode a plain open() would
+    # give (0644 under umask 022), or nobody else could read a report or a record.
+    os.chmod(temporary, 0o666 & ~_current_umask())
     os.close(handle)  # reopened by name, so that the file object's ``name`` is its path
     try:
         with open(temporary, "wb") as raw:
@@ -101,7 +122,8 @@ def atomic_write(path, data, *, compress=False):
     return Path(path)
 
 
-def _process_alive(pid):
+def process_alive(pid):
+    """Whether process ``pid`` runs on this host (a zombie, dead but not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -110,7 +132,12 @@ def _process_alive(pid):
         return True
     except OSError:  # pragma: no cover - e.g. Windows without the pid: treat as gone
         return False
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            # "pid (command) state ...": the command may hold spaces and parentheses.
+            return stat.read().rpartition(")")[2].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):  # no /proc (macOS): os.kill's answer stands
+        return True
 
 
 def remove_abandoned_temporaries(folder, *, recursive=False):
@@ -135,7 +162,7 @@ def remove_abandoned_temporaries(folder, *, recursive=False):
     removed = []
     for path in folder.rglob(".*.part") if recursive else folder.glob(".*.part"):
         match = _TEMPORARY.match(path.name)
-        if match is None or match["host"] != _HOST or _process_alive(int(match["pid"])):
+        if match is None or match["host"] != _HOST or process_alive(int(match["pid"])):
             continue
         path.unlink(missing_ok=True)
         removed.append(path)

@@ -32,9 +32,9 @@ HEADER = '[defaults]\ntrain_size = 100\n[[entries]]\nid = "x"\nmodel = "pixels-k
             r"entry 1 \('x'\): 'params' must be a table \(overrides for make_baseline\); got int 3",
         ),
         (HEADER + 'time_limit = "long"\n', r"'time_limit' must be a number .*got str 'long'"),
-        (HEADER + "repeats = 0\n", r"'repeats' must be at least 1; got 0"),
+        (HEADER + "repeats = 0\n", r"'repeats' must be from 1 to 1,000; got 0"),
         (HEADER + "repeats = true\n", r"'repeats' must be an integer .*got bool True"),
-        (HEADER + "train_size = -3\n", r"'train_size' must be positive; got -3"),
+        (HEADER + "train_size = -3\n", r"'train_size' must be from 1 to 1,000,000,000; got -3"),
         (
             HEADER + 'split = "train"\n',
             r"'split' must be one of 'train/test', 'lab', 'train/validation', '54k/6k'; got 'train'",

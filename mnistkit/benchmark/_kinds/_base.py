@@ -78,6 +78,9 @@ class EntryKind:
     def validate(self, entry, where):
         """Checks across keys, after each key's own type check; raise SuiteError."""
 
+    def validate_in_suite(self, entry, entries, where):
+        """Checks against the suite's other ``entries`` (ids it reads); raise SuiteError."""
+
     def run(self, entry, data, result, predictions_file):
         """Fit and measure ``entry`` on ``data``, filling ``result`` (its metrics and details).
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._fields import at_least, suite_field, table_of
+from .._fields import between, suite_field, table_of
 from ._base import (
     EntryKind,
     Fact,
@@ -17,11 +17,20 @@ from ._base import (
     save_predictions,
 )
 
+#: The most candidates a grid may hold (each is fitted ``cv`` times).
+MAX_GRID_CANDIDATES = 10_000
+
 
 def _grid(value):
-    return table_of((list,), "arrays of values")(value) or (
+    import math
+
+    problem = table_of((list,), "arrays of values")(value) or (
         None if all(value.values()) else "must give each parameter at least one value"
     )
+    n_candidates = math.prod(len(values) for values in value.values()) if problem is None else 0
+    if n_candidates > MAX_GRID_CANDIDATES:
+        problem = f"must have at most {MAX_GRID_CANDIDATES:,} combinations of values"
+    return problem
 
 
 @dataclass
@@ -32,7 +41,7 @@ class ClassifierOptions:
         types=(dict,), doc="GridSearchCV over these parameters on the training part", check=_grid
     )
     cv: int = suite_field(
-        types=(int,), default=3, doc="folds of the grid search", check=at_least(2)
+        types=(int,), default=3, doc="folds of the grid search", check=between(2, 100)
     )
     pos_label: str | int | None = suite_field(
         types=(str, int), doc="the positive class of a binary task (its F1 is reported)"
@@ -59,7 +68,9 @@ class ClassifierKind(EntryKind):
     def run(self, entry, data, result, predictions_file):
         from ...metrics import evaluate_estimator
 
-        model = self._fit(entry, build_model(entry, result.seed), data, result)
+        model = build_model(entry, result.seed)
+        data = data.shaped_for(model)
+        model = self._fit(entry, model, data, result)
         labels = getattr(model, "classes_", None)
         target_names = None
         if (

@@ -45,6 +45,7 @@ class ClusteringKind(EntryKind):
         from ...metrics import clustering_scores
 
         model = build_model(entry, result.seed)
+        data = data.shaped_for(model)
         start = time.perf_counter()
         model.fit(data.X_train, data.y_train)
         result.fit_seconds = time.perf_counter() - start

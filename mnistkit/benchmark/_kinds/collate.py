@@ -7,7 +7,7 @@ current results, so it can never disagree with them or go stale behind them.
 
 from dataclasses import dataclass
 
-from .._fields import one_of, suite_field
+from .._fields import between, one_of, suite_field
 from ._base import EntryKind, register_kind
 
 SHOWS = ("f1", "confusions", "cost")
@@ -30,7 +30,10 @@ class CollateOptions:
         check=one_of(*SHOWS),
     )
     min_errors: int = suite_field(
-        types=(int,), default=10, doc="confusions: list the cells with at least this many errors"
+        types=(int,),
+        default=10,
+        doc="confusions: list the cells with at least this many errors",
+        check=between(1, 10**9),
     )
 
 
@@ -83,6 +86,17 @@ class CollateKind(EntryKind):
 
         if entry.id in entry.options.of:
             raise SuiteError(f"{where}: a collate entry cannot read itself.")
+
+    def validate_in_suite(self, entry, entries, where):
+        from .._fields import SuiteError
+
+        known = [other.id for other in entries if other.id != entry.id]
+        unknown = [entry_id for entry_id in entry.options.of if entry_id not in known]
+        if unknown:
+            raise SuiteError(
+                f"{where}: 'of' names {', '.join(map(repr, unknown))}, which this suite does not "
+                f"have; its entries are {', '.join(known)}."
+            )
 
     def run(self, entry, data, result, predictions_file):
         result.fit_seconds = 0.0

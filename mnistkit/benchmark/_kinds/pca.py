@@ -5,13 +5,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._fields import positive, suite_field
+from .._fields import between, suite_field
 from ._base import EntryKind, Fact, ReportedFigure, mosaic_figure, new_figure, register_kind
 
 
 def _component_counts(value):
     ok = value and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)
-    return None if ok else "must be a non-empty array of positive integers"
+    if not ok:
+        return "must be a non-empty array of positive integers"
+    return None if len(value) <= 100 else "must have at most 100 counts"
 
 
 @dataclass
@@ -22,7 +24,7 @@ class PCAOptions:
         types=(int,),
         default=200,
         doc="components whose explained variance is reported",
-        check=positive,
+        check=between(1, 100_000),
     )
     reconstruct: list | None = suite_field(
         types=(list,),
@@ -57,7 +59,7 @@ class PCAKind(EntryKind):
         from ...decomposition import n_components_for_variance, pca_reconstruct
 
         start = time.perf_counter()
-        X = data.X_train / np.float32(255)
+        X = data.X_train.reshape(len(data.X_train), -1) / np.float32(255)
         pca = PCA(random_state=result.seed).fit(X)
         result.fit_seconds = time.perf_counter() - start
         cumulative = np.cumsum(pca.explained_variance_ratio_)

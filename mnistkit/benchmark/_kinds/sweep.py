@@ -15,6 +15,8 @@ def _sweep(value):
         return "must be { param = '...', values = [...] }"
     if not isinstance(value["values"], list) or not value["values"]:
         return "must list at least one value in 'values'"
+    if len(value["values"]) > 1000:
+        return "must list at most 1000 values in 'values'"
     return None
 
 
@@ -59,6 +61,7 @@ class SweepKind(EntryKind):
         from sklearn.metrics import adjusted_rand_score, homogeneity_score, rand_score
 
         model = build_model(entry, result.seed)
+        data = data.shaped_for(model)
         param, values = entry.options.sweep["param"], entry.options.sweep["values"]
         rows = []
         start = time.perf_counter()
