@@ -30,6 +30,7 @@ __all__ = [
     "Entry",
     "Result",
     "predictions_path",
+    "read_predictions",
     "record_path",
 ]
 
@@ -285,6 +286,20 @@ class Result:
         """Whether the run succeeded."""
         return self.status == OK
 
+    def entry_kind_problems(self, predictions):
+        """What its kind finds wrong with this record as read back (see ``EntryKind.verify``).
+
+        The kind is the recorded entry's; an unknown kind is itself the problem.
+        """
+        from ._fields import SuiteError
+        from ._kinds import get_kind
+
+        try:
+            kind = get_kind(self.entry.get("kind", "classifier"))
+        except (SuiteError, AttributeError) as exc:
+            return [f"its entry is not readable ({exc})"]
+        return kind.verify(self, predictions)
+
     def to_json(self):
         """The record as JSON text."""
         return json.dumps(dataclasses.asdict(self), indent=1, default=repr)
@@ -320,3 +335,43 @@ def record_path(results_dir, entry_id, repeat):
 def predictions_path(results_dir, entry_id, repeat):
     """Where a classifier's test predictions are kept, beside its record."""
     return Path(results_dir, "entries", entry_id, f"repeat-{repeat}.predictions.npz")
+
+
+def read_predictions(path, n_test=None):
+    """``(y_true, y_pred)`` from a predictions file, checked, or :class:`CorruptRecordError`.
+
+    Refused, naming the file: not a NumPy ``.npz`` archive (truncated, corrupt), arrays of
+    Python objects (they would need unpickling, which can run code), a missing ``y_true`` or
+    ``y_pred``, arrays that are not one label per test sample, or lengths that differ from each
+    other or from the record's ``n_test``.
+    """
+    import zipfile
+
+    import numpy as np
+
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            missing = [name for name in ("y_true", "y_pred") if name not in arrays.files]
+            if missing:
+                raise CorruptRecordError(
+                    f"{path} lacks {' and '.join(missing)} (it holds {arrays.files})"
+                )
+            y_true, y_pred = arrays["y_true"], arrays["y_pred"]
+    except CorruptRecordError:
+        raise
+    except ValueError as exc:  # object arrays with allow_pickle=False, or not an archive
+        reason = "it holds Python objects" if "pickle" in str(exc) else str(exc)
+        raise CorruptRecordError(f"{path} is not a predictions file ({reason})") from None
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        raise CorruptRecordError(f"{path} is unreadable ({type(exc).__name__}: {exc})") from None
+    if y_true.ndim != 1 or y_pred.ndim != 1 or len(y_true) != len(y_pred):
+        raise CorruptRecordError(
+            f"{path}: y_true {y_true.shape} and y_pred {y_pred.shape} are not one label per test "
+            "sample each"
+        )
+    if n_test is not None and len(y_true) != n_test:
+        raise CorruptRecordError(
+            f"{path} holds {len(y_true)} predictions but the record tested {n_test} samples"
+        )
+    return y_true, y_pred

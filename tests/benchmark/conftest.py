@@ -79,7 +79,7 @@ reported = { test_accuracy = 0.1 }
 [[entries]]
 id = "confused"
 kind = "collate"
-of = ["nb", "tree", "missing"]
+of = ["nb", "tree"]
 show = "confusions"
 min_errors = 5
 reported_finding = "the same pairs"

@@ -89,6 +89,36 @@ class EntryKind:
         """
         raise NotImplementedError
 
+    def verify(self, result, predictions):
+        """What is wrong with a succeeded ``result`` read back from disk (``[]``: nothing).
+
+        The report believes a record only after this: a record edited by hand, or whose
+        metrics were emptied or hold text, is marked invalid instead of being shown.
+        ``predictions()`` returns the saved ``(y_true, y_pred)`` (or ``None`` when there are
+        none) and raises :class:`~mnistkit.benchmark._records.CorruptRecordError` for a bad
+        file. This default checks that the score and the facts are numbers; kinds that save
+        predictions also recompute every figure the predictions determine.
+        """
+        import math
+
+        if not isinstance(result.metrics, dict):
+            return ["its metrics are not a table"]
+        try:
+            figures = [(self.score_label, self.score(result))]
+            figures += [(fact.label, fact.value) for fact in self.facts(result)]
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            return [f"its metrics are malformed ({type(exc).__name__}: {exc})"]
+        return [
+            f"its {label} is {value!r}, not a number"
+            for label, value in figures
+            if value is not None
+            and (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            )
+        ]
+
     def value(self, result, figure):
         """Our value of a reported figure (``None`` when this result has none)."""
         return result.metrics.get(figure)

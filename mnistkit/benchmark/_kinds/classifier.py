@@ -129,6 +129,52 @@ class ClassifierKind(EntryKind):
         }
         return model.best_estimator_
 
+    def verify(self, result, predictions):
+        """Besides the default checks, every figure the saved predictions determine is
+        recomputed from them: accuracy, balanced accuracy, macro F1, the confusion matrix."""
+        from sklearn.metrics import confusion_matrix, f1_score
+
+        problems = super().verify(result, predictions)
+        if problems:
+            return problems
+        metrics = result.metrics
+        if not isinstance(metrics.get("accuracy"), int | float):
+            return ["it has no test accuracy"]
+        saved = predictions()
+        if saved is None:
+            return ["its predictions file is missing, so its figures cannot be checked"]
+        y_true, y_pred = saved
+        labels = metrics.get("labels")
+        if not isinstance(labels, list) or not labels:
+            return ["it has no list of labels"]
+        try:
+            labels = np.asarray(labels, dtype=y_true.dtype)
+            matrix = confusion_matrix(y_true, y_pred, labels=labels)
+            f1_macro = f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
+        except (ValueError, TypeError) as exc:
+            return [f"its predictions do not match its labels ({exc})"]
+        totals = matrix.sum(axis=1)
+        present = totals > 0
+        derived = {
+            "accuracy": float(np.mean(y_true == y_pred)),
+            # Balanced accuracy is the mean recall of the classes present in y_true.
+            "balanced_accuracy": float(np.mean(np.diag(matrix)[present] / totals[present])),
+            "f1_macro": float(f1_macro),
+        }
+        matrix = matrix.tolist()
+        for name, value in derived.items():
+            recorded = metrics.get(name)
+            if recorded is None:
+                continue
+            if not isinstance(recorded, int | float) or abs(recorded - value) > 1e-9:
+                problems.append(
+                    f"its {name.replace('_', ' ')} {recorded!r} disagrees with its predictions "
+                    f"({value:.6g})"
+                )
+        if metrics.get("confusion_matrix") is not None and metrics["confusion_matrix"] != matrix:
+            problems.append("its confusion matrix disagrees with its predictions")
+        return problems
+
     def value(self, result, figure):
         metrics = result.metrics
         if figure == "test_accuracy":

@@ -8,18 +8,23 @@ results or suites is escaped by the template engine.
 
 Writing is safe against failure half-way: figures get names from their contents, so a new figure
 never overwrites one the old page shows; the page and the summary are replaced atomically last;
-figures no page refers to any more are removed after that.
+figures no page refers to any more are removed after that. Only files a report wrote are ever
+removed: the report folder's manifest (``mnistkit-report.json``) lists them, and a folder that
+holds files no report wrote (a paper's own figures) is refused rather than cleaned.
 """
 
 import contextlib
 import hashlib
 import io
 import json
+import re
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from ...utils._files import atomic_write
+from ...utils._lock import LOCK_NAME, FolderLock
 from ._outcomes import OK, load_report_data
 from ._tables import (
     comparisons,
@@ -37,22 +42,70 @@ __all__ = ["write_report"]
 _ENVIRONMENT_KEYS = ("python", "platform", "processor", "cpu_count", "memory_gib")
 
 
-def _markdown_cell(value):
-    """Markdown is not HTML: no escaping, but a pipe or a new line would break the row."""
-    return str(value).replace("|", "\\|").replace("\n", " ")
+_MARKDOWN_INLINE = str.maketrans(
+    {
+        "\\": "\\\\",
+        "&": "&amp;",
+        "<": "&lt;",  # a lone ">" opens no tag; at the start of a line it is escaped below
+        "|": "\\|",
+        "`": "\\`",
+        "*": "\\*",
+        "~": "\\~",
+    }
+)
+# "_" inside a word (smallest_class) never emphasises; only one at a word's edge needs escaping.
+_MARKDOWN_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+# A line that starts like this is a heading, a quote, a reference, a list item, a rule or a
+# setext underline; a number such as 0.9912 is not (only "1." or "1)" and a space starts a
+# list). A backslash escapes punctuation only: "1." becomes "1\.", not "\1.".
+_MARKDOWN_BLOCK_START = re.compile(
+    r"^(\s*)(#|>|\[(?=[^\]]*\]:)|[-+=](?=[\s+=-]|$)|\d+(?=[.)](?:\s|$)))"
+)
+
+
+def markdown_text(value):
+    """``value`` as literal Markdown text on one line: nothing in it becomes markup.
+
+    HTML is escaped as entities (a Markdown renderer passes raw HTML through, so ``<script>``
+    from a suite would run in the reader's browser), Markdown's inline markers are
+    backslash-escaped, a line break becomes a space (it would end a table row or start a
+    heading), and a leading ``#``, ``>``, ``-``, ``+``, ``=`` or ``1.`` cannot start a block.
+
+    Examples
+    --------
+    >>> from mnistkit.benchmark._report import markdown_text
+    >>> print(markdown_text("<img onerror=x> 5|6 *bold*\\n# heading"))
+    &lt;img onerror=x> 5\\|6 \\*bold\\* # heading
+    """
+    if isinstance(value, markupsafe.Markup):  # the template's own output (macros)
+        return value
+    text = " ".join(str(value).splitlines()).translate(_MARKDOWN_INLINE)
+    text = _MARKDOWN_EDGE_UNDERSCORE.sub(r"\\_", text)
+    # A bracket is a link or an image only when "(" or "[" follows it, or it starts a line
+    # (a reference definition): an interval such as [0.62, 0.73] stays as it is.
+    text = text.replace("](", "]\\(").replace("][", "]\\[")
+    match = _MARKDOWN_BLOCK_START.match(text)
+    if match:
+        start, marker = match.end(1), match.group(2)
+        at = start + len(marker) if marker[0].isdigit() else start
+        text = text[:at] + "\\" + text[at:]
+    return markupsafe.Markup(text)
 
 
 def _templates():
+    """The report's templates. Every value a template prints is escaped: as HTML in the page,
+    as literal Markdown text (:func:`markdown_text`) in ``summary.md``, by the engine itself
+    (``finalize``), so that a value added to a template later cannot be forgotten."""
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("mnistkit.benchmark._report", "templates"),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+        autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
         lstrip_blocks=False,
         keep_trailing_newline=True,
     )
-    environment.filters["md"] = _markdown_cell
-    return environment
+    markdown = environment.overlay(finalize=markdown_text)
+    return environment, markdown
 
 
 def _save_figure(figure, stem, figures_dir):
@@ -192,6 +245,91 @@ def _environment(data):
     return rows, note
 
 
+MANIFEST = "mnistkit-report.json"
+_LEGACY_TITLE = "<title>mnistkit benchmark: "
+_LEGACY_FIGURE = re.compile(r'<img src="figures/([A-Za-z0-9._-]+\.png)"')
+_REPORT_FILE = re.compile(r"^(index\.html|summary\.md|figures/[A-Za-z0-9][A-Za-z0-9._-]*\.png)$")
+_FIGURE_NAME = re.compile(r"-(?P<digest>[0-9a-f]{10})\.png$")
+
+
+def _is_our_figure(path):
+    """A figure this report code wrote: its name ends with the hash of its own bytes (a
+    figure written by a report killed before its manifest was updated is still known)."""
+    match = _FIGURE_NAME.search(path.name)
+    if match is None or path.parent.name != "figures":
+        return False
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:10] == match["digest"]
+    except OSError:
+        return False
+
+
+def _written_before(output_dir):
+    """The files (relative paths) an earlier report wrote into ``output_dir``.
+
+    From its manifest; for a report of a mnistkit without manifests, the page, the summary and
+    the figures that page shows (recognised by the page's title).
+    """
+    manifest = output_dir / MANIFEST
+    if manifest.exists():
+        try:
+            files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+            if not all(isinstance(name, str) and _REPORT_FILE.match(name) for name in files):
+                raise TypeError("it names files that are not a report's")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(
+                f"{manifest}, the list of files an earlier report wrote, is unreadable ({exc}). "
+                "Delete the report folder (or just that file, if the folder holds nothing else "
+                "of yours) and write the report again."
+            ) from None
+        return set(files)
+    index = output_dir / "index.html"
+    try:
+        page = index.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    if _LEGACY_TITLE not in page:
+        return set()
+    shown = {f"figures/{name}" for name in _LEGACY_FIGURE.findall(page)}
+    return {"index.html", "summary.md", *shown}
+
+
+def _check_report_folder(output_dir):
+    """What an earlier report wrote in ``output_dir``; a ``ValueError`` if anything else is there.
+
+    A report replaces its own files and removes its own stale figures; it never deletes, or
+    writes among, files it did not write.
+    """
+    if output_dir.is_symlink() and not output_dir.exists():
+        raise ValueError(f"The report folder {output_dir} is a symbolic link to nothing.")
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ValueError(f"The report folder {output_dir} is a file; choose a folder.")
+    if not output_dir.exists():
+        return set()
+    ours = _written_before(output_dir)
+    foreign = []
+    for path in output_dir.rglob("*"):
+        name = path.relative_to(output_dir).as_posix()
+        if path.is_dir() or path.name in (MANIFEST, LOCK_NAME) or path.name.endswith(".part"):
+            continue
+        if name in ours or (path.parent == output_dir / "figures" and _is_our_figure(path)):
+            ours.add(name)
+        else:
+            foreign.append(name)
+    foreign.sort()
+    if foreign:
+        listed = ", ".join(foreign[:3]) + (
+            f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        )
+        raise ValueError(
+            f"The report folder {output_dir} holds files no mnistkit report wrote ({listed}); "
+            "a report removes its old figures, so it is not written among other files. Choose "
+            "a new or empty --out (e.g. a subfolder such as "
+            f"{output_dir / 'benchmark-report'})."
+        )
+    return ours
+
+
 def write_report(results_dir, output_dir=None):
     """Write ``index.html`` (with PNG figures) and ``summary.md`` for a results folder.
 
@@ -210,6 +348,12 @@ def write_report(results_dir, output_dir=None):
     results_dir = Path(results_dir)
     data = load_report_data(results_dir)
     output_dir = Path(output_dir) if output_dir else results_dir / "report"
+    earlier = _check_report_folder(output_dir)
+    with FolderLock(output_dir, "report folder"):
+        return _write_locked(data, results_dir, output_dir, earlier)
+
+
+def _write_locked(data, results_dir, output_dir, earlier):
     figures_dir = output_dir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
     outcomes = data.outcomes
@@ -236,13 +380,17 @@ def write_report(results_dir, output_dir=None):
         "environment": environment,
         "environment_note": environment_note,
     }
-    templates = _templates()
-    summary = templates.get_template("summary.md").render(context)
-    page = templates.get_template("index.html").render(context)
+    html, markdown = _templates()
+    summary = markdown.get_template("summary.md").render(context)
+    page = html.get_template("index.html").render(context)
+    shown = {f"figures/{name}" for card in context["cards"] for _, name in card["figures"]}
+    written = {"index.html", "summary.md", *shown}
+    # The manifest first lists both the old and the new files: a report killed half-way
+    # leaves a folder whose every file is still known to be the report's.
+    atomic_write(output_dir / MANIFEST, json.dumps({"files": sorted(written | earlier)}))
     atomic_write(output_dir / "summary.md", summary)
     index = atomic_write(output_dir / "index.html", page)
-    shown = {name for card in context["cards"] for _, name in card["figures"]}
-    for path in figures_dir.glob("*.png"):
-        if path.name not in shown:
-            path.unlink(missing_ok=True)
+    for name in sorted(earlier - written):
+        (output_dir / name).unlink(missing_ok=True)
+    atomic_write(output_dir / MANIFEST, json.dumps({"files": sorted(written)}, indent=1))
     return index

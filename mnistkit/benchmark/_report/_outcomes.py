@@ -11,13 +11,21 @@ import numpy as np
 
 from ...utils._files import check_file_name
 from .._data import load_entry_data
-from .._records import OK, CorruptRecordError, Entry, Result, predictions_path, record_path
+from .._records import (
+    OK,
+    CorruptRecordError,
+    Entry,
+    Result,
+    predictions_path,
+    read_predictions,
+    record_path,
+)
 from .._stats import bootstrap_macro_f1_interval, holm_adjust, wilson_interval
 from .._suite import list_suites, load_suite
 
 __all__ = ["Comparison", "Outcome", "ReportData", "load_report_data"]
 
-NOT_RUN, CORRUPT, PARTIAL = "not run", "corrupt", "partial"
+NOT_RUN, CORRUPT, PARTIAL, INVALID = "not run", "corrupt", "partial", "invalid"
 
 
 @dataclass
@@ -99,12 +107,8 @@ class ReportData:
     _data: dict = field(default_factory=dict)
 
     def predictions(self, result):
-        """(y_true, y_pred) saved by a result, or ``None``."""
-        path = predictions_path(self.results_dir, result.id, result.repeat)
-        if not path.exists():
-            return None
-        with np.load(path, allow_pickle=False) as arrays:
-            return arrays["y_true"], arrays["y_pred"]
+        """(y_true, y_pred) saved by a result, or ``None`` (checked by :func:`_verified`)."""
+        return _saved_predictions(self.results_dir, result)()
 
     def test_images(self, result):
         """The test images of a result's entry (``None`` when its data set is not here)."""
@@ -160,6 +164,26 @@ def _stale_reasons(entry, result, data_identity):
     return reasons
 
 
+def _saved_predictions(results_dir, result):
+    """A function returning the result's checked predictions, or ``None`` when it has none."""
+    path = predictions_path(results_dir, result.id, result.repeat)
+
+    def load():
+        return read_predictions(path, result.n_test) if path.exists() else None
+
+    return load
+
+
+def _verified(result, path, results_dir):
+    """The problems that make a succeeded record unbelievable (``[]``: none), with its file."""
+    if not result.ok:
+        return []
+    try:
+        return result.entry_kind_problems(_saved_predictions(results_dir, result))
+    except CorruptRecordError as exc:
+        return [str(exc)]
+
+
 def _outcome(entry, results_dir, data_identity, suite_name):
     results, status, error, stale = [], None, None, []
     for repeat in range(entry.repeats):
@@ -172,6 +196,14 @@ def _outcome(entry, results_dir, data_identity, suite_name):
             status, error = (
                 status or CORRUPT,
                 f"{exc}; the next run moves it aside and runs it again",
+            )
+            continue
+        problems = _verified(result, path, results_dir)
+        if problems:
+            status, error = (
+                status or INVALID,
+                f"{path} is not believed: {'; '.join(problems)}. Run it again with "
+                f"'mnistkit benchmark run {suite_name} --out DIR --entries {entry.id} --force'.",
             )
             continue
         results.append(result)
