@@ -39,7 +39,7 @@ def _benchmark_run(args):
 
     suite = load_suite(find_suite(args.suite))
     out = args.out or f"results/{suite.name}"
-    only = args.entries.split(",") if args.entries else None
+    only = args.entries.split(",") if args.entries is not None else None
     print(f"Suite {suite.name!r}: {len(suite.entries)} entries -> {out}", file=sys.stderr)
     summary = run_suite(
         suite,

@@ -351,7 +351,8 @@ def read_predictions(path, n_test=None):
 
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as arrays:
+        # Opened here, so that the file is closed also when NumPy refuses its contents.
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as arrays:
             missing = [name for name in ("y_true", "y_pred") if name not in arrays.files]
             if missing:
                 raise CorruptRecordError(
