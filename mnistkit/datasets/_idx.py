@@ -157,8 +157,13 @@ def _read_idx_stream(path, stream, is_gzip, *, md5, mmap):
     if got < payload_bytes:
         _check_payload_length(path, shape, dtype, payload_bytes, got)
     if stream.read(1):
-        extra = 1 + len(stream.read())
-        _check_payload_length(path, shape, dtype, payload_bytes, payload_bytes + extra)
+        # Only one byte past the declared payload is read: a small gzip file can inflate to
+        # gigabytes (a "zip bomb"), and the excess need not be measured to be refused.
+        raise IDXFormatError(
+            f"{path}: the header declares shape {shape} of {dtype.name} ({payload_bytes} bytes "
+            "of data) but the file holds more data than that. The file is corrupt or is not an "
+            "IDX file of that shape."
+        )
     if hasher is not None:
         hasher.update(buffer)
         digest = hasher.hexdigest()

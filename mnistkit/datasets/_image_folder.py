@@ -1,5 +1,7 @@
 """Class-per-subfolder image data sets (e.g. the chest X-ray pneumonia images)."""
 
+import math
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -15,6 +17,53 @@ DEFAULT_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", 
 _COLOR_MODES = {"grayscale": "L", "rgb": "RGB"}
 # How many unreadable files an error message names before it summarises the rest.
 _MAX_NAMED_FILES = 20
+
+
+def _within(path, folder):
+    """Whether ``path`` is ``folder`` or lies below it (both resolved)."""
+    return path == folder or folder in path.parents
+
+
+def _class_name(folder):
+    """A folder name as text: bytes that are not UTF-8 (Python keeps them as surrogates, which
+    no file, plot or page can print) are written as ``\\xNN``."""
+    return os.fsencode(folder.name).decode("utf-8", "backslashreplace")
+
+
+def _class_files(class_dir, root_real, extensions, loops):
+    """The image files below one class folder, following links out of the data set only.
+
+    A link back into the data set (or to a folder above it) would count images twice, or
+    without end: it is collected in ``loops`` instead of followed.
+    """
+    found = []
+    for folder, subfolders, names in os.walk(class_dir, followlinks=True):
+        folder = Path(folder)
+        kept = []
+        for name in sorted(subfolders):
+            path = folder / name
+            if name.startswith("."):
+                continue  # .ipynb_checkpoints, .git: tools' files, never images of a class
+            if path.is_symlink():
+                real = path.resolve()
+                if (
+                    _within(real, root_real)
+                    or _within(root_real, real)
+                    or _within(folder.resolve(), real)
+                ):
+                    loops.append(path)
+                    continue
+            kept.append(name)
+        subfolders[:] = kept
+        for name in sorted(names):
+            path = folder / name
+            if name.startswith(".") or path.suffix.lower() not in extensions or not path.is_file():
+                continue
+            if path.is_symlink() and _within(path.resolve(), root_real):
+                loops.append(path)
+                continue
+            found.append(path)
+    return found
 
 
 def _list_images(root, extensions):
@@ -35,19 +84,26 @@ def _list_images(root, extensions):
             f"{root} has no subfolders. Expected one subfolder per class, e.g. "
             f"{root}/NORMAL/*.jpeg and {root}/PNEUMONIA/*.jpeg."
         )
-    files, labels, empty = [], [], []
+    root_real = root.resolve()
+    files, labels, empty, loops = [], [], [], []
     for index, class_dir in enumerate(class_dirs):
-        class_files = sorted(
-            path
-            for path in class_dir.rglob("*")
-            if path.is_file()
-            and path.suffix.lower() in extensions
-            and not any(part.startswith(".") for part in path.relative_to(class_dir).parts)
-        )
+        if class_dir.is_symlink():
+            real = class_dir.resolve()
+            if _within(real, root_real) or _within(root_real, real):
+                loops.append(class_dir)
+                continue
+        class_files = _class_files(class_dir, root_real, extensions, loops)
         if not class_files:
-            empty.append(class_dir.name)
+            empty.append(_class_name(class_dir))
         files += class_files
         labels += [index] * len(class_files)
+    if loops:
+        named = "\n".join(f"  - {path} -> {path.resolve()}" for path in loops[:_MAX_NAMED_FILES])
+        raise ImageFolderError(
+            f"{root}: {len(loops)} link(s) point back into the data set or above it, so their "
+            f"images would be counted again (or without end):\n{named}\n"
+            "Remove the links, or replace them with copies of what they point to."
+        )
     if empty:
         raise ImageFolderError(
             f"{root}: class folder(s) {', '.join(map(repr, empty))} contain no image files "
@@ -58,42 +114,115 @@ def _list_images(root, extensions):
             f"{root} has only one class folder ({class_dirs[0].name!r}); a classification data "
             "set needs at least two. Point to the folder that holds all class folders."
         )
-    return [path.name for path in class_dirs], files, np.asarray(labels, dtype=np.int64)
+    return [_class_name(path) for path in class_dirs], files, np.asarray(labels, dtype=np.int64)
 
 
-# Pillow's modes for one channel of 16-bit integers (PNG and TIFF), and their full scale.
-_SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+# Pillow's modes for one channel of 16-bit integers: their full scale is 65535.
+_SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N")
 _SIXTEEN_BIT_MAX = 65535
+# Modes with no nominal full scale (32-bit integers, 32-bit floats): the image's own range picks
+# the smallest of these that holds it.
+_RANGED_MODES = {"I": (255, _SIXTEEN_BIT_MAX), "F": (1.0, 255, _SIXTEEN_BIT_MAX)}
+_ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 
 
-def _read_image(image, color_mode, size, dtype):
-    """One image, resized, as ``dtype``: uint8 0-255 or float 0-1, whatever its bit depth.
+def _has_alpha(image):
+    return image.mode in _ALPHA_MODES or "transparency" in image.info
 
-    Pillow's ``convert("L")`` clips 16-bit pixels to 255 (1000 and 60000 both become 255), so
-    16-bit images are resized in float and scaled from their full range (65535) instead.
+
+def _resolve_alpha(image, output_mode):
+    """An 8-bit image with transparency as an 8-bit image without it, in ``output_mode``.
+
+    Where every visible pixel has the same colour (black strokes on a transparent sheet), the
+    picture is in the alpha channel alone: ink is the opacity, 0 where transparent, 255 where
+    opaque, as MNIST draws ink. Otherwise the image is composited onto black, MNIST's
+    background (a transparent pixel is background, never ink).
     """
     from PIL import Image
 
-    if image.mode not in _SIXTEEN_BIT_MODES:
-        pixels = np.asarray(
-            image.convert(_COLOR_MODES[color_mode]).resize(size, Image.Resampling.BILINEAR)
+    rgba = np.asarray(image.convert("RGBA"), dtype=np.float64)
+    colour, alpha = rgba[..., :3], rgba[..., 3:] / 255
+    visible = colour[alpha[..., 0] > 0]
+    if len(visible) and np.ptp(visible, axis=0).max() == 0:
+        ink = np.repeat(alpha * 255, 3, axis=-1)
+    else:
+        ink = colour * alpha
+    return Image.fromarray(np.rint(ink).astype(np.uint8), mode="RGB").convert(output_mode)
+
+
+def _full_scale(image, values):
+    """The value of full ink of an image's pixels: its mode's, or for 32-bit modes its range's."""
+    if values.size and values.min() < 0:
+        raise ValueError(
+            f"{image.mode} pixels go down to {values.min():g}; pixel values must be 0 or more "
+            "(convert the image to 8 or 16 bits)"
         )
+    scales = _RANGED_MODES.get(image.mode, (_SIXTEEN_BIT_MAX,))
+    largest = float(values.max()) if values.size else 0.0
+    for scale in scales:
+        if largest <= scale:
+            return scale
+    raise ValueError(
+        f"{image.mode} pixels go up to {largest:g}, beyond 16 bits (65535); convert the image to "
+        "8 or 16 bits"
+    )
+
+
+def _read_image(image, color_mode, size, dtype):
+    """One image, upright, resized, as ``dtype``: uint8 0-255 or float 0-1.
+
+    The rules (the user guide's "Guarantees" section lists them):
+
+    - the EXIF orientation is applied (a phone's portrait JPEG is stored on its side);
+    - 8-bit images (``L``, ``P``, ``RGB``, ``CMYK``, ...) keep their values; transparency is
+      resolved by :func:`_resolve_alpha`;
+    - 16-bit images are scaled from their full range (65535): Pillow's ``convert("L")`` would
+      clip them to 255 (1000 and 60000 both becoming 255);
+    - 32-bit integer and float images have no nominal range: each image is scaled by the
+      smallest of 1 (floats only), 255 and 65535 that holds its largest value, so a float image
+      in [0, 1] and an int32 image in 0-255 both load with full ink.
+    """
+    from PIL import Image, ImageOps
+
+    image = ImageOps.exif_transpose(image)
+    if image.mode not in _SIXTEEN_BIT_MODES and image.mode not in _RANGED_MODES:
+        output_mode = _COLOR_MODES[color_mode]
+        converted = (
+            _resolve_alpha(image, output_mode) if _has_alpha(image) else image.convert(output_mode)
+        )
+        pixels = np.asarray(converted.resize(size, Image.Resampling.BILINEAR))
         return pixels if dtype == np.uint8 else pixels.astype(dtype) / dtype.type(255)
     values = np.asarray(image, dtype=np.float64)
-    if values.size and (values.min() < 0 or values.max() > _SIXTEEN_BIT_MAX):
-        raise ValueError(
-            f"{image.mode} pixels from {values.min():.0f} to {values.max():.0f} are outside the "
-            "16-bit range 0-65535; convert the image to 8 or 16 bits"
-        )
+    if values.size and not np.isfinite(values).all():
+        raise ValueError(f"{image.mode} image holds NaN or infinite pixels")
+    scale = _full_scale(image, values)
     resized = Image.fromarray(values.astype(np.float32), mode="F").resize(
         size, Image.Resampling.BILINEAR
     )
-    fraction = np.asarray(resized, dtype=np.float64) / _SIXTEEN_BIT_MAX
+    fraction = np.asarray(resized, dtype=np.float64) / scale
     if color_mode == "rgb":
         fraction = np.repeat(fraction[..., None], 3, axis=-1)
     if dtype == np.uint8:
         return np.rint(np.clip(fraction, 0, 1) * 255).astype(np.uint8)
-    return fraction.astype(dtype)
+    return np.clip(fraction, 0, 1).astype(dtype)
+
+
+def _check_fits_in_memory(n_images, shape, dtype):
+    """Refuse an output array that this machine cannot hold, before allocating it.
+
+    NumPy's ``empty`` succeeds lazily on Linux for any size and the process is killed by the
+    kernel while filling it (``image_size=(100000, 100000)`` asks for 18.6 GiB for two images).
+    """
+    import psutil
+
+    needed = n_images * math.prod(shape) * dtype.itemsize
+    available = psutil.virtual_memory().available
+    if needed > available:
+        raise ValueError(
+            f"image_size={tuple(shape[:2])} for {n_images:,} images needs {needed / 2**30:.1f} GiB "
+            f"of {dtype.name}, and this machine has {available / 2**30:.1f} GiB free. Choose a "
+            "smaller image_size (the images are resized to it), or load fewer images."
+        )
 
 
 def load_image_folder(
@@ -123,7 +252,10 @@ def load_image_folder(
         Colour conversion applied to every image.
     dtype : dtype, default=np.uint8
         ``uint8`` raw pixels, or a float dtype for pixels scaled to [0, 1]. 16-bit images are
-        scaled from their full range (0-65535) to the dtype's, never clipped.
+        scaled from their full range (0-65535) to the dtype's, never clipped; 32-bit integer
+        and float images by the smallest of 1 (floats), 255 and 65535 that holds their values.
+        The EXIF orientation is applied, and transparency is resolved: ink drawn only in the
+        alpha channel is the opacity, anything else is composited onto black.
     extensions : str or tuple of str, default=DEFAULT_EXTENSIONS
         File name extensions that are read as images (case and leading dot do not matter:
         ``"png"`` is ``(".png",)``); other files are ignored.
@@ -179,6 +311,7 @@ def load_image_folder(
     class_names, files, target = _list_images(root, extensions)
 
     channels = (3,) if color_mode == "rgb" else ()
+    _check_fits_in_memory(len(files), (height, width, *channels), dtype)
     images = np.empty((len(files), height, width, *channels), dtype=dtype)
     unreadable = []
     for index, file in enumerate(files):

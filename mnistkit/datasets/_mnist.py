@@ -91,10 +91,33 @@ def get_data_home(data_home=None):
     '/tmp/my-data'
     """
     if data_home is not None:
-        return Path(data_home).expanduser()
+        return _folder_path(data_home, "data_home")
     if os.environ.get("MNISTKIT_DATA"):
-        return Path(os.environ["MNISTKIT_DATA"]).expanduser()
+        return _folder_path(os.environ["MNISTKIT_DATA"], "$MNISTKIT_DATA")
     return _user_cache_dir()
+
+
+def _folder_path(value, name):
+    """``value`` as a folder path with ``~`` expanded, or a ``ValueError`` naming ``name``.
+
+    Refused: a ``~user`` that names no user here (``Path.expanduser`` raises a bare
+    "Could not determine home directory"), and an existing file (a folder is needed).
+    """
+    try:
+        path = Path(value).expanduser()
+    except (RuntimeError, KeyError):
+        raise ValueError(
+            f"{name} {str(value)!r}: {str(value).split('/')[0]!r} names no user on this "
+            "machine, so '~' cannot be expanded; give the folder's full path."
+        ) from None
+    except TypeError:
+        raise TypeError(f"{name} must be a path (str or os.PathLike); got {value!r}.") from None
+    if path.exists() and not path.is_dir():
+        raise ValueError(
+            f"{name} {path} is a file, not a folder; pass the folder that holds the data set "
+            "files (or where they should be downloaded)."
+        )
+    return path
 
 
 def _user_cache_dir():
@@ -260,7 +283,11 @@ def _split(loader, validation_size, return_X_y, **kwargs):
     train = loader(subset="train", **kwargs)
     test = loader(subset="test", **kwargs)
     n_train = len(train.target)
-    if not isinstance(validation_size, int | np.integer) or not 0 < validation_size < n_train:
+    if (
+        isinstance(validation_size, bool | np.bool_)  # True is an int, never a size
+        or not isinstance(validation_size, int | np.integer)
+        or not 0 < validation_size < n_train
+    ):
         raise ValueError(
             f"validation_size must be an integer in [1, {n_train - 1}]; got {validation_size!r}."
         )
@@ -320,7 +347,7 @@ def _fashion_mnist_in_data_home(data_home, download_if_missing):
     A folder with none of them is filled by a download when allowed; a folder with some of them
     is an error naming the missing ones (mixing copies from two places would be a guess).
     """
-    root = Path(data_home).expanduser()
+    root = _folder_path(data_home, "data_home")
     folders = [root, root / "fashion-mnist"]
     for folder in folders:
         paths = _complete_folder(folder)
@@ -368,7 +395,7 @@ def _fashion_mnist_paths(data_home, download_if_missing):
     searched = []
     candidates = []
     if os.environ.get("MNISTKIT_DATA"):
-        root = Path(os.environ["MNISTKIT_DATA"]).expanduser()
+        root = _folder_path(os.environ["MNISTKIT_DATA"], "$MNISTKIT_DATA")
         candidates += [("$MNISTKIT_DATA", root), ("$MNISTKIT_DATA", root / "fashion-mnist")]
     candidates.append(("Debian package dataset-fashion-mnist", DEBIAN_FASHION_MNIST_DIR))
     cache = _user_cache_dir() / "fashion-mnist"

@@ -9,6 +9,7 @@ are read back: nothing in the file is executed, unlike a pickle.
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -20,6 +21,13 @@ __all__ = ["load_classifier", "save_classifier"]
 
 ENTRY = "mnistkit.json"
 FORMAT = 1
+#: The most bytes of estimator state read from a file (the state of a fitted MNIST network,
+#: its history and its classes, is a few kilobytes); a larger entry is refused unread.
+MAX_STATE_BYTES = 16 * 2**20
+# A fitted attribute's name: public, ending in one underscore (classes_, history_); never a
+# method, a dunder or a private name, which setattr would turn into behaviour.
+_FITTED_NAME = re.compile(r"^[a-z][a-z0-9_]*[a-z0-9]_$")
+_PRIVATE_STATE = ("_schedule_epochs",)
 
 
 def _encode(value):
@@ -99,6 +107,7 @@ def save_classifier(estimator, path):
     except TypeError as exc:
         raise TypeError(f"{type(estimator).__name__}.save: {exc}; use pickle for it.") from None
     buffer = io.BytesIO()
+    path.parent.mkdir(parents=True, exist_ok=True)  # as write_idx and the benchmark do
     scratch = path.with_name(f".{path.stem}.saving.keras")
     try:
         estimator.model_.save(scratch)
@@ -121,30 +130,110 @@ def load_classifier(cls, path, params=None):
     path = _check_path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist.")
+    state = _read_state(path)
+    _check_state(state, cls, path)
+    try:
+        decoded_params = _decode(state["params"])
+        fitted = _decode(state["fitted"])
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"{path}: the saved estimator state is malformed ({exc}).") from None
+    _check_fitted(fitted, cls, path)
+    estimator = cls(**decoded_params)
+    if params:
+        estimator.set_params(**params)
+    for name, value in fitted.items():
+        setattr(estimator, name, value)
+    keras = import_keras()
+    estimator.model_ = keras.saving.load_model(path)
+    _check_outputs(estimator, path)
+    return estimator
+
+
+def _read_state(path):
+    """The JSON state of ``path``, read with a bound (a zip entry can inflate to gigabytes)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            state = json.loads(archive.read(ENTRY))
-    except KeyError:
-        raise ValueError(
-            f"{path} is a Keras file without mnistkit's estimator state (it was not written by "
-            "save()); open the bare network with keras.saving.load_model."
-        ) from None
+            try:
+                info = archive.getinfo(ENTRY)
+            except KeyError:
+                raise ValueError(
+                    f"{path} is a Keras file without mnistkit's estimator state (it was not "
+                    "written by save()); open the bare network with keras.saving.load_model."
+                ) from None
+            if info.file_size > MAX_STATE_BYTES:
+                raise ValueError(
+                    f"{path}: its {ENTRY} declares {info.file_size:,} bytes, more than the "
+                    f"{MAX_STATE_BYTES:,} an estimator's state can need; the file is not one "
+                    "that save() wrote."
+                )
+            with archive.open(info) as entry:
+                text = entry.read(MAX_STATE_BYTES + 1)  # the declared size may lie
     except zipfile.BadZipFile:
         raise ValueError(f"{path} is not a .keras file (not a zip archive).") from None
+    if len(text) > MAX_STATE_BYTES:
+        raise ValueError(f"{path}: its {ENTRY} is larger than {MAX_STATE_BYTES:,} bytes.")
+    try:
+        state = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(
+            f"{path}: its {ENTRY} is not valid JSON ({exc}); the file is damaged. Save the "
+            "estimator again."
+        ) from None
+    if not isinstance(state, dict):
+        raise ValueError(f"{path}: its {ENTRY} is not an estimator's state (a JSON object).")
+    return state
+
+
+def _check_state(state, cls, path):
+    """The saved state's format, class and parameters, checked before anything is set."""
     if state.get("format") != FORMAT:
         raise ValueError(
             f"{path} has format {state.get('format')!r}; this mnistkit reads {FORMAT}."
         )
-    if state["class"] != cls.__name__:
+    saved_class = state.get("class")
+    if saved_class != cls.__name__:
         raise ValueError(
-            f"{path} holds a {state['class']}, not a {cls.__name__}; load it with "
-            f"{state['class']}.load()."
+            f"{path} holds a {saved_class}, not a {cls.__name__}; load it with "
+            f"{saved_class}.load()."
+            if isinstance(saved_class, str) and saved_class.isidentifier()
+            else f"{path}: its saved class {saved_class!r} is not a class name."
         )
-    estimator = cls(**_decode(state["params"]))
-    if params:
-        estimator.set_params(**params)
-    for name, value in _decode(state["fitted"]).items():
-        setattr(estimator, name, value)
-    keras = import_keras()
-    estimator.model_ = keras.saving.load_model(path)
-    return estimator
+    params, fitted = state.get("params"), state.get("fitted")
+    for name, value in (("params", params), ("fitted", fitted)):
+        if not (isinstance(value, dict) and isinstance(value.get("__dict__"), dict)):
+            raise ValueError(f"{path}: the saved {name} are not a table of names.")
+    unknown = sorted(set(params["__dict__"]) - set(cls._get_param_names()))
+    if unknown:
+        raise ValueError(
+            f"{path}: the saved parameters {unknown} are not parameters of {cls.__name__} "
+            f"({', '.join(cls._get_param_names())}); the file was written by another version "
+            "or edited."
+        )
+
+
+def _check_fitted(fitted, cls, path):
+    bad = sorted(
+        name
+        for name in fitted
+        if name not in _PRIVATE_STATE and (not _FITTED_NAME.match(name) or hasattr(cls, name))
+    )
+    if bad:
+        raise ValueError(
+            f"{path}: the saved state sets {bad}, which are not fitted attributes of "
+            f"{cls.__name__} (public names ending in '_'); the file was edited or damaged."
+        )
+    classes = fitted.get("classes_")
+    if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
+        raise ValueError(f"{path}: the saved state has no classes_ of at least two labels.")
+
+
+def _check_outputs(estimator, path):
+    """The network's output units must be the classes' (one sigmoid unit for two)."""
+    n_classes = len(estimator.classes_)
+    expected = 1 if n_classes == 2 else n_classes
+    units = estimator.model_.outputs[0].shape[-1]
+    if units not in (expected, n_classes):
+        raise ValueError(
+            f"{path}: the saved state names {n_classes} classes but the network has {units} "
+            "outputs; the file was edited or damaged. Save the estimator again."
+        )
