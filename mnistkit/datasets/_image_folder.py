@@ -212,16 +212,21 @@ def _check_fits_in_memory(n_images, shape, dtype):
 
     NumPy's ``empty`` succeeds lazily on Linux for any size and the process is killed by the
     kernel while filling it (``image_size=(100000, 100000)`` asks for 18.6 GiB for two images).
+    Besides the array, reading one image needs a few copies of it at that size (Pillow's
+    resized image and its float64 conversion): counted as three float64 copies.
     """
     import psutil
 
-    needed = n_images * math.prod(shape) * dtype.itemsize
+    array_bytes = n_images * math.prod(shape) * dtype.itemsize
+    working_bytes = 3 * math.prod(shape) * 8
     available = psutil.virtual_memory().available
-    if needed > available:
+    if array_bytes + working_bytes > available:
         raise ValueError(
-            f"image_size={tuple(shape[:2])} for {n_images:,} images needs {needed / 2**30:.1f} GiB "
-            f"of {dtype.name}, and this machine has {available / 2**30:.1f} GiB free. Choose a "
-            "smaller image_size (the images are resized to it), or load fewer images."
+            f"image_size={tuple(shape[:2])} for {n_images:,} images needs "
+            f"{array_bytes / 2**30:.1f} GiB of {dtype.name} for the images and "
+            f"{working_bytes / 2**30:.1f} GiB while reading each, and this machine has "
+            f"{available / 2**30:.1f} GiB free. Choose a smaller image_size (the images are "
+            "resized to it), or load fewer images."
         )
 
 

@@ -88,10 +88,18 @@ def pca_reconstruct(pca, X, *, n_components=None):
             f"n_components must be between 1 and the {n_available} components the PCA was "
             f"fitted with; got {n_components}."
         )
+    X = np.asarray(X, dtype=float)
+    n_features = pca.components_.shape[1]
+    if X.ndim != 2 or X.shape[1] != n_features:
+        raise ValueError(
+            f"X must have one row per sample of the {n_features} features the PCA was fitted "
+            f"on; got an array of shape {X.shape}. Flatten images to rows (X.reshape(len(X), "
+            "-1)) and pass the data the PCA saw, not its components."
+        )
     components = pca.components_[:n_components]
     # Project on the unit-norm components directly: this is PCA.inverse_transform restricted
     # to k components, and is the same with or without whiten=True.
-    scores = (np.asarray(X, dtype=float) - pca.mean_) @ components.T
+    scores = (X - pca.mean_) @ components.T
     return scores @ components + pca.mean_
 
 

@@ -8,6 +8,7 @@ from scipy import stats
 from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix
 
 from ..utils._sklearn_compat import Interval, StrOptions, validate_params
+from ..utils._validation import sorted_labels
 
 __all__ = ["McNemarResult", "mcnemar_test", "most_confused_pairs", "specificity_score"]
 
@@ -28,6 +29,11 @@ def _check_pair_of_labels(y_true, y_pred, *, names=("y_true", "y_pred")):
         )
     if len(y_true) == 0:
         raise ValueError(f"{first} and {second} are empty; there is nothing to evaluate.")
+    if {y_true.dtype.kind, y_pred.dtype.kind} & set("OUS"):  # numbers always order
+        sorted_labels(y_true, first)
+        sorted_labels(y_pred, second)
+        together = np.concatenate([y_true.astype(object), y_pred.astype(object)])
+        sorted_labels(together, f"{first} with {second}")
     return y_true, y_pred
 
 

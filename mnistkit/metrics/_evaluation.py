@@ -270,6 +270,12 @@ def evaluate(
     if target_names is None:
         target_names = [str(label) for label in labels]
     target_names = [str(name) for name in target_names]
+    repeated = sorted({name for name in target_names if target_names.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"target_names repeats {', '.join(map(repr, repeated))}; each of the labels "
+            f"{labels.tolist()} needs a name of its own (the per-class table is indexed by name)."
+        )
     if len(target_names) != len(labels):
         raise ValueError(
             f"target_names has {len(target_names)} names but there are {len(labels)} labels "

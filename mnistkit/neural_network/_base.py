@@ -24,7 +24,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
-from ..utils._validation import check_fits_float_dtype, check_numeric_array
+from ..utils._validation import check_fits_float_dtype, check_numeric_array, sorted_labels
 from ._backend import import_keras
 
 __all__ = ["BaseKerasClassifier", "document_training_parameters"]
@@ -274,6 +274,57 @@ AUTO_MIN_STEPS = 2000
 AUTO_MAX_EPOCHS = 500
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _looks_like_pixels(X, largest):
+    """Whether training inputs are pixels on the 0-255 scale (see ``_scale``)."""
+    if X.dtype == np.uint8:
+        return True
+    return bool(X.size) and 1 < largest <= 255 and float(np.min(X)) >= 0
+
+
+def _probabilities(output):
+    """The network's outputs as float64 rows that sum to 1 (scikit-learn's ``log_loss``
+    checks the sum to float64 precision; float32 softmax rows miss it by about 1e-7)."""
+    output = np.asarray(output, dtype=np.float64)
+    if output.shape[1] == 1:
+        return np.hstack([1 - output, output])
+    return output / output.sum(axis=1, keepdims=True)
+
+
+def _check_weight(weight, name):
+    """A class weight as a float: finite, non-negative and representable in float32."""
+    try:
+        value = float(weight)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number; got {weight!r}.") from None
+    if not np.isfinite(value) or value < 0 or value > _FLOAT32_MAX:
+        raise ValueError(
+            f"{name} is {weight!r}; class weights must be finite, non-negative numbers up to "
+            f"{_FLOAT32_MAX:.3g} (float32, the loss's precision)."
+        )
+    return value
+
+
+class _StopOnNonFiniteLoss:
+    """Stops training at the first batch whose loss is nan or infinite, and remembers it
+    (Keras's ``TerminateOnNaN`` stops too, but does not say that it did)."""
+
+    def __init__(self, keras):
+        owner = self
+        self.stopped = False
+
+        class Callback(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                loss = (logs or {}).get("loss")
+                if loss is not None and not np.isfinite(float(loss)):
+                    owner.stopped = True
+                    self.model.stop_training = True
+
+        self.callback = Callback()
+
+
 def auto_epochs(n_samples, batch_size, min_epochs=AUTO_MIN_EPOCHS, min_steps=AUTO_MIN_STEPS):
     """The epochs ``epochs="auto"`` trains for on ``n_samples`` training samples.
 
@@ -309,7 +360,11 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     def _scale(self, X, *, reset):
         """Convert to float32, dividing by 255 as decided at fit (``rescale``).
 
-        The decision is made once, on the training data (``input_scaled_``), and images
+        Under ``rescale="auto"`` the training data is divided when it looks like pixels on the
+        0-255 scale: uint8, or values within [0, 255] with some above 1 (float32 pixels from
+        ``Deskewer`` or ``X.astype("float32")`` are pixels too; standardised features or PCA
+        components, with negative values, are not). The decision is made once, on the
+        training data (``input_scaled_``), and images
         predicted later get exactly the scaling the network was trained with, whatever their
         dtype: float32 copies of uint8 training pixels are divided by 255 too. Under
         ``rescale="auto"`` two mismatches are unmistakable and refused: floats within [0, 1] for
@@ -320,7 +375,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         largest = float(np.max(np.abs(X))) if X.size else 0.0
         if reset:
             self.input_scaled_ = self.rescale is True or (
-                self.rescale == "auto" and X.dtype == np.uint8
+                self.rescale == "auto" and _looks_like_pixels(X, largest)
             )
             self.input_max_ = largest
         elif self.rescale == "auto" and X.size:
@@ -353,26 +408,43 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     # --- Step 2: targets --------------------------------------------------------------------
 
     def _encode_targets(self, y, classes=None):
+        name = type(self).__name__
+        found = sorted_labels(y, "y")  # before the type check, which says only "unknown"
         check_classification_targets(y)
-        found = np.unique(y)
         if classes is None:
             classes = found
-        classes = np.asarray(classes)
+        else:
+            given = np.asarray(classes)
+            if given.ndim != 1:
+                raise ValueError(f"classes must be a 1-d array of labels; got shape {given.shape}.")
+            classes = sorted_labels(given, "classes")
+            if len(classes) != len(given):
+                repeated = sorted({str(v) for v in given.tolist() if given.tolist().count(v) > 1})
+                raise ValueError(
+                    f"classes lists labels more than once ({', '.join(repeated)}); list each "
+                    "class once."
+                )
+            # classes_ is sorted, as scikit-learn's classifiers keep it: the order classes
+            # were listed in never changes which output means which label.
         unknown = np.setdiff1d(found, classes)
         if len(unknown):
             raise ValueError(
                 f"y has labels {unknown.tolist()} that are not among the classes "
-                f"{classes.tolist()} this {type(self).__name__} was fitted with."
+                f"{classes.tolist()} this {name} was fitted with."
             )
         if len(classes) < 2:
             raise ValueError(
-                f"{type(self).__name__} needs at least 2 classes in y to learn a classifier; "
+                f"{name} needs at least 2 classes in y to learn a classifier; "
                 f"got only one class ({classes.tolist()})."
             )
         return classes, np.searchsorted(classes, y)
 
     def _sample_weights(self, codes, sample_weight):
-        """Per-sample loss weights: ``sample_weight`` times the class weight, or None."""
+        """Per-sample loss weights: ``sample_weight`` times the class weight, or None.
+
+        The product is checked to be finite in float32, the loss's precision: two weights
+        that each fit may not fit multiplied.
+        """
         class_weights = self._class_weights(codes)
         if class_weights is None and sample_weight is None:
             return None
@@ -382,6 +454,12 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             for code, weight in class_weights.items():
                 factors[code] = weight
             weights *= factors[codes]
+        if weights.size and weights.max() > _FLOAT32_MAX:
+            raise ValueError(
+                f"sample_weight times class_weight reaches {weights.max():.3g}, beyond float32 "
+                f"(up to {_FLOAT32_MAX:.3g}), the loss's precision; scale the weights "
+                "down (only their ratios matter)."
+            )
         return weights.astype(np.float32)
 
     def _class_weights(self, codes):
@@ -400,7 +478,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                     f"class_weight names label {label!r}, which is not among the classes "
                     f"{self.classes_.tolist()}."
                 )
-            weights[int(matches[0])] = float(weight)
+            weights[int(matches[0])] = _check_weight(weight, f"class_weight[{label!r}]")
         return {code: weights.get(code, 1.0) for code in range(n_classes)}
 
     # --- Step 3: the network ----------------------------------------------------------------
@@ -546,8 +624,20 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 f"sample_weight must have one weight per sample ({n_samples}); got shape "
                 f"{weights.shape}."
             )
-        if not np.isfinite(weights).all() or (weights < 0).any():
-            raise ValueError("sample_weight must be finite and non-negative.")
+        bad = np.flatnonzero(~np.isfinite(weights) | (weights < 0))
+        if len(bad):
+            raise ValueError(
+                f"sample_weight must be finite and non-negative; sample {bad[0]} has weight "
+                f"{weights[bad[0]]!r}"
+                + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else "")
+                + "."
+            )
+        if weights.max(initial=0) > _FLOAT32_MAX:
+            raise ValueError(
+                f"sample_weight reaches {weights.max():.3g}, beyond float32 (up to "
+                f"{_FLOAT32_MAX:.3g}), the loss's precision; scale the weights down "
+                "(only their ratios matter)."
+            )
         if n_samples and not weights.any():
             raise ValueError(
                 "sample_weight is zero for every sample: there is nothing to learn from. Give "
@@ -598,17 +688,37 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             if batches is None
             else {"x": batches, "shuffle": False}  # the pipeline shuffles (Keras warns otherwise)
         )
+        stopped = _StopOnNonFiniteLoss(keras)
         history = self.model_.fit(
             **arrays,
             epochs=epochs,
             validation_data=validation,
             validation_batch_size=max(self.batch_size, 512),
-            callbacks=self._callbacks(keras, validation is not None),
+            callbacks=[*self._callbacks(keras, validation is not None), stopped.callback],
             verbose=self.verbose,
         )
         for key, values in history.history.items():
             self.history_.setdefault(key, []).extend(float(value) for value in values)
         self.n_iter_ = len(self.history_.get("loss", []))
+        losses = history.history.get("loss", [])
+        if stopped.stopped or not np.isfinite(losses).all():
+            message = (
+                f"{type(self).__name__}: the training loss became nan or infinite (epoch "
+                f"{len(losses)}), so the network's weights are no longer numbers and nothing "
+                "was fitted. Likely causes: a learning rate too high for the optimizer "
+                f"(learning_rate={self.learning_rate!r}), inputs far from [0, 1] (this fit's "
+                f"reached {self.input_max_:.3g} before scaling), or extreme sample or class "
+                "weights. Lower the learning rate or scale the inputs and fit again."
+            )
+            self._forget_fit()
+            raise FloatingPointError(message)
+
+    def _forget_fit(self):
+        """Remove every fitted attribute: a failed fit leaves no fitted-looking estimator."""
+        for name in [
+            name for name in vars(self) if name.endswith("_") and not name.startswith("__")
+        ]:
+            delattr(self, name)
 
     def _resolve_precision(self, keras):
         if self.precision != "auto":
@@ -779,10 +889,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         self._check_architecture(X.shape[1:])
         with releasing_custom_gradients():
             output = self.model_.predict(X, batch_size=max(self.batch_size, 512), verbose=0)
-        output = np.asarray(output, dtype=np.float64)
-        if output.shape[1] == 1:
-            return np.hstack([1 - output, output])
-        return output
+        return _probabilities(output)
 
     def predict(self, X):
         """Predicted class labels.

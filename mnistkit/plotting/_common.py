@@ -78,12 +78,25 @@ def check_target_names(target_names, classes):
     if target_names is None:
         return [str(c) for c in classes]
     target_names = [str(name) for name in target_names]
+    repeated = sorted({name for name in target_names if target_names.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"target_names repeats {', '.join(map(repr, repeated))}; each class needs a name of "
+            "its own, or two classes would be drawn as one."
+        )
     if len(target_names) < len(classes):
         raise ValueError(
             f"target_names has {len(target_names)} names but the labels have {len(classes)} "
             f"classes ({', '.join(map(str, classes))}); give one name per class, in order."
         )
     return target_names
+
+
+def check_count(value, name):
+    """A positive int (a number of images, of columns), or a ``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+    return int(value)
 
 
 def check_fitted_pca(pca, name="pca"):

@@ -10,6 +10,7 @@ import numpy as np
 from ._common import (
     Display,
     as_images,
+    check_count,
     check_fitted_pca,
     check_labels,
     check_target_names,
@@ -63,6 +64,8 @@ def plot_image_grid(images, labels=None, *, n_images=50, n_cols=10, ax=None, tit
     'Sample images'
     """
     images = as_images(images)
+    check_count(n_images, "n_images")
+    check_count(n_cols, "n_cols")
     if labels is not None:
         labels = check_labels(labels, len(images))
     images = images[:n_images]
@@ -120,7 +123,12 @@ def plot_class_distribution(labels, *, target_names=None, ax=None, title=None):
     -------
     ax : matplotlib.axes.Axes
     """
-    classes, counts = np.unique(np.asarray(labels), return_counts=True)
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not len(labels):
+        raise ValueError(
+            f"labels must be a non-empty 1-d array of class labels; got shape {labels.shape}."
+        )
+    classes, counts = np.unique(labels, return_counts=True)
     names = check_target_names(target_names, classes)
     ax = get_axes(ax, figsize=(7, 3.5))
     bars = ax.bar(np.arange(len(classes)), counts, color="tab:blue")

@@ -510,10 +510,22 @@ class TrainingHistoryDisplay(Display):
                 f"history has no {metric!r} curve; it has {sorted(history)}. Pass metric= one "
                 "of them."
             )
+        values = np.asarray(history[metric], dtype=float)
+        if values.ndim != 1 or not np.isfinite(values).any():
+            raise ValueError(
+                f"history[{metric!r}] holds no finite values ({len(values)} epochs"
+                f"{', all nan or infinite' if len(values) else ''}); there is no curve to draw. "
+                "Pass the history_ of a fitted network."
+            )
+        validation = history.get(f"val_{metric}")
+        if validation is not None and len(validation) != len(values):
+            raise ValueError(
+                f"history[{f'val_{metric}'!r}] has {len(validation)} epochs but "
+                f"history[{metric!r}] has {len(values)}; they must be of one fit."
+            )
         ax = self._axes(ax, figsize=(6, 4))
         epochs = np.arange(1, len(history[metric]) + 1)
         self.lines_ = ax.plot(epochs, history[metric], marker="o", markersize=3, label="training")
-        validation = history.get(f"val_{metric}")
         if validation is not None:
             self.lines_ += ax.plot(epochs, validation, marker="o", markersize=3, label="validation")
             best = int(np.argmin(validation) if "loss" in metric else np.argmax(validation))

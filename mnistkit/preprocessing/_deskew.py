@@ -120,11 +120,23 @@ def deskew_images(images, *, dtype=np.float32, chunk_size=2048, n_jobs=None):
         raise ValueError(f"dtype must be float32 or float64; got {dtype}.")
     if not isinstance(chunk_size, Integral) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int; got {chunk_size!r}.")
-    source = images.astype(np.float64, copy=False) if images.dtype.kind != "f" else images
+    # The kernel is compiled for float32 and float64: other dtypes (integers, bool, float16)
+    # are read as float64.
+    source = images if images.dtype in (np.float32, np.float64) else images.astype(np.float64)
     if source.size and not np.isfinite(source).all():
         raise ValueError(
             "deskew_images got images containing NaN or infinity; replace them (e.g. "
             "numpy.nan_to_num) first."
+        )
+    # The moments sum squares of pixel values times coordinates: values beyond this overflow
+    # the computation (1e300 gave inf) long before any image is that bright.
+    limit = float(np.sqrt(np.finfo(dtype).max)) / max(1, images.shape[1] * images.shape[2]) ** 2
+    largest = float(np.abs(source).max()) if source.size else 0.0
+    if largest > limit:
+        raise ValueError(
+            f"deskew_images got pixel values up to {largest:.3g}; values beyond {limit:.3g} "
+            f"overflow {dtype.name} in the image moments. Scale the images (pixels are 0-255 "
+            "or 0-1)."
         )
     out = np.empty(images.shape, dtype=dtype)
 

@@ -9,6 +9,7 @@ __all__ = [
     "check_fits_float_dtype",
     "check_int_pair",
     "check_numeric_array",
+    "sorted_labels",
 ]
 
 
@@ -104,3 +105,23 @@ def check_distances_fit(X, name="X"):
             "(pixels are 0-255 or 0-1)."
         )
     return X
+
+
+def sorted_labels(values, name="y"):
+    """The distinct labels of ``values``, sorted; a ``TypeError`` naming ``name`` when they
+    cannot be ordered (ints mixed with strings: NumPy says only "'<' not supported").
+
+    Examples
+    --------
+    >>> from mnistkit.utils._validation import sorted_labels
+    >>> sorted_labels([3, 1, 3]).tolist()
+    [1, 3]
+    """
+    try:
+        return np.unique(values)
+    except TypeError:
+        kinds = sorted({type(value).__name__ for value in np.asarray(values, dtype=object).ravel()})
+        raise TypeError(
+            f"{name} mixes labels of types {', '.join(kinds)}, which cannot be ordered; use "
+            "labels of one type (convert them, e.g. with .astype(str))."
+        ) from None
