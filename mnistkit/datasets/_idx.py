@@ -142,8 +142,8 @@ def _read_idx_stream(path, stream, is_gzip, *, md5, mmap):
 
     if not is_gzip:
         file_bytes = os.path.getsize(path) - (4 + 4 * n_dims)
-        if file_bytes < payload_bytes:  # before allocating what the header claims
-            _check_payload_length(path, shape, dtype, payload_bytes, file_bytes)
+        # Before allocating what the header claims; a plain file's excess is known exactly.
+        _check_payload_length(path, shape, dtype, payload_bytes, file_bytes)
     try:
         array = np.empty(shape, dtype=dtype)
     except (ValueError, MemoryError) as exc:

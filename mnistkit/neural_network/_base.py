@@ -628,7 +628,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         if len(bad):
             raise ValueError(
                 f"sample_weight must be finite and non-negative; sample {bad[0]} has weight "
-                f"{weights[bad[0]]!r}"
+                f"{float(weights[bad[0]])!r}"
                 + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else "")
                 + "."
             )
