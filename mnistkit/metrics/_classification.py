@@ -13,8 +13,12 @@ from ..utils._validation import sorted_labels
 __all__ = ["McNemarResult", "mcnemar_test", "most_confused_pairs", "specificity_score"]
 
 
-def _check_pair_of_labels(y_true, y_pred, *, names=("y_true", "y_pred")):
-    """Return both label arrays as 1-d ndarrays of equal, non-zero length, or raise."""
+def _check_pair_of_labels(y_true, y_pred, *, names=("y_true", "y_pred"), same_labels=True):
+    """Return both label arrays as 1-d ndarrays of equal, non-zero length, or raise.
+
+    ``same_labels``: the two arrays hold labels of one set (a prediction of a class), so their
+    labels must order together; clusterings' ids are a set of their own.
+    """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     first, second = names
     if y_true.ndim != 1 or y_pred.ndim != 1:
@@ -32,8 +36,9 @@ def _check_pair_of_labels(y_true, y_pred, *, names=("y_true", "y_pred")):
     if {y_true.dtype.kind, y_pred.dtype.kind} & set("OUS"):  # numbers always order
         sorted_labels(y_true, first)
         sorted_labels(y_pred, second)
-        together = np.concatenate([y_true.astype(object), y_pred.astype(object)])
-        sorted_labels(together, f"{first} with {second}")
+        if same_labels:
+            together = np.concatenate([y_true.astype(object), y_pred.astype(object)])
+            sorted_labels(together, f"{first} with {second}")
     return y_true, y_pred
 
 

@@ -14,7 +14,9 @@ __all__ = ["cluster_accuracy_score", "clustering_scores", "purity_score"]
 
 
 def _check_clustering(labels_true, labels_pred):
-    return _check_pair_of_labels(labels_true, labels_pred, names=("labels_true", "labels_pred"))
+    return _check_pair_of_labels(
+        labels_true, labels_pred, names=("labels_true", "labels_pred"), same_labels=False
+    )
 
 
 @validate_params(

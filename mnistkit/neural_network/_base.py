@@ -114,9 +114,11 @@ TRAINING_PARAMETER_DOCS = {
     ),
     "rescale": (
         'bool or "auto"',
-        'Divide inputs by 255: ``"auto"`` for uint8 input only, True always, False never. The '
-        "choice is made on the training data and applied unchanged at predict (float copies of "
-        'uint8 training pixels are divided too); under ``"auto"``, inputs on the other scale '
+        'Divide inputs by 255: ``"auto"`` for pixels on the 0-255 scale (uint8, or values '
+        "within [0, 255] reaching above 127.5, as ``Deskewer``'s float output), True always, "
+        "False never. The choice is made on the training data and applied unchanged at "
+        'predict (float copies of uint8 training pixels are divided too); under ``"auto"``, '
+        "inputs on the other scale "
         "(floats within [0, 1] for a network trained on 0-255 pixels, or the reverse) are "
         "refused.",
     ),
@@ -278,10 +280,16 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _looks_like_pixels(X, largest):
-    """Whether training inputs are pixels on the 0-255 scale (see ``_scale``)."""
+    """Whether training inputs are pixels on the 0-255 scale (see ``_scale``).
+
+    uint8 always; other dtypes when every value lies in [0, 255] and the brightest passes half
+    the 8-bit range: images on that scale have ink near 255 (deskewed MNIST reaches 255),
+    while features that merely exceed 1 (counts, standardised or PCA values) rarely pass 127.5
+    without leaving [0, 255] or going negative.
+    """
     if X.dtype == np.uint8:
         return True
-    return bool(X.size) and 1 < largest <= 255 and float(np.min(X)) >= 0
+    return bool(X.size) and 127.5 < largest <= 255 and float(np.min(X)) >= 0
 
 
 def _probabilities(output):
@@ -361,7 +369,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         """Convert to float32, dividing by 255 as decided at fit (``rescale``).
 
         Under ``rescale="auto"`` the training data is divided when it looks like pixels on the
-        0-255 scale: uint8, or values within [0, 255] with some above 1 (float32 pixels from
+        0-255 scale: uint8, or values within [0, 255] reaching above 127.5 (float32 pixels from
         ``Deskewer`` or ``X.astype("float32")`` are pixels too; standardised features or PCA
         components, with negative values, are not). The decision is made once, on the
         training data (``input_scaled_``), and images

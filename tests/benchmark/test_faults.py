@@ -94,6 +94,20 @@ def _entry_processes(runner):
     return found
 
 
+def _start_slow_run(suite_file, tmp_path):
+    """Start the CLI on SLOW; return (suite, results folder, process) once 'quick' is done."""
+    suite = suite_file(SLOW, "slow.toml")
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        _cli("benchmark", "run", str(suite), "--out", str(out), "--no-progress", "--no-report"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait(lambda: (out / "entries" / "quick" / "repeat-0.json").exists(), what="the first record")
+    return suite, out, process
+
+
 # -- 1. one run per results folder ---------------------------------------------------------
 
 
@@ -122,15 +136,7 @@ def test_a_folder_lock_names_its_owner_and_a_dead_owner_s_lock_is_taken_over(tmp
 def test_a_second_run_into_a_busy_folder_is_refused_and_the_first_s_records_survive(
     suite_file, tmp_path
 ):
-    suite = suite_file(SLOW, "slow.toml")
-    out = tmp_path / "out"
-    first = subprocess.Popen(
-        _cli("benchmark", "run", str(suite), "--out", str(out), "--no-progress", "--no-report"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    _wait(lambda: (out / "entries" / "quick" / "repeat-0.json").exists(), what="the first record")
+    suite, out, first = _start_slow_run(suite_file, tmp_path)
     second = subprocess.run(
         _cli("benchmark", "run", str(suite), "--out", str(out), "--no-progress"),
         capture_output=True,
@@ -139,7 +145,8 @@ def test_a_second_run_into_a_busy_folder_is_refused_and_the_first_s_records_surv
     )
     assert second.returncode == 1
     assert f"in use by another run: pid {first.pid}" in second.stderr
-    assert first.wait(timeout=600) == 0, first.communicate()
+    _, errors = first.communicate(timeout=600)
+    assert first.returncode == 0, errors
     for entry_id in ("quick", "slow"):
         record = Result.read(record_path(out, entry_id, 0))
         assert record.ok, record.error
@@ -171,18 +178,11 @@ def test_a_run_refuses_a_folder_of_other_files_a_file_and_a_dangling_link(suite_
 def test_a_killed_runner_leaves_no_process_and_a_resumed_run_completes_the_rest(
     suite_file, tmp_path, how
 ):
-    suite = suite_file(SLOW, "slow.toml")
-    out = tmp_path / "out"
-    runner = subprocess.Popen(
-        _cli("benchmark", "run", str(suite), "--out", str(out), "--no-progress", "--no-report"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _wait(lambda: (out / "entries" / "quick" / "repeat-0.json").exists(), what="the first record")
+    suite, out, runner = _start_slow_run(suite_file, tmp_path)
     _wait(lambda: _entry_processes(runner.pid), what="the slow entry's start")
     descendants = [child.pid for child in psutil.Process(runner.pid).children(recursive=True)]
     os.kill(runner.pid, how)  # the runner alone, not its process group
-    runner.wait(timeout=60)
+    runner.communicate(timeout=60)
     _wait(lambda: not _alive(descendants), timeout=15, what="the end of every child")
     assert not record_path(out, "slow", 0).exists()
     started = Result.read(record_path(out, "quick", 0)).started
