@@ -50,7 +50,7 @@ TRAINING_PARAMETER_CONSTRAINTS = {
     "rescale": ["boolean", StrOptions({"auto"})],
     "warm_start": ["boolean"],
     "random_state": ["random_state"],
-    "verbose": [Interval(Integral, 0, 2, closed="both")],
+    "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],  # True is 1, as in Keras
 }
 
 
