@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ..utils._validation import check_fits_float_dtype, check_numeric_array, sorted_labels
 from ._backend import import_keras
+from ._data import FLOAT32_MAX, check_weight, looks_like_pixels, probabilities
 
 __all__ = ["BaseKerasClassifier", "document_training_parameters"]
 
@@ -276,45 +277,6 @@ AUTO_MIN_STEPS = 2000
 AUTO_MAX_EPOCHS = 500
 
 
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
-def _looks_like_pixels(X, largest):
-    """Whether training inputs are pixels on the 0-255 scale (see ``_scale``).
-
-    uint8 always; other dtypes when every value lies in [0, 255] and the brightest passes half
-    the 8-bit range: images on that scale have ink near 255 (deskewed MNIST reaches 255),
-    while features that merely exceed 1 (counts, standardised or PCA values) rarely pass 127.5
-    without leaving [0, 255] or going negative.
-    """
-    if X.dtype == np.uint8:
-        return True
-    return bool(X.size) and 127.5 < largest <= 255 and float(np.min(X)) >= 0
-
-
-def _probabilities(output):
-    """The network's outputs as float64 rows that sum to 1 (scikit-learn's ``log_loss``
-    checks the sum to float64 precision; float32 softmax rows miss it by about 1e-7)."""
-    output = np.asarray(output, dtype=np.float64)
-    if output.shape[1] == 1:
-        return np.hstack([1 - output, output])
-    return output / output.sum(axis=1, keepdims=True)
-
-
-def _check_weight(weight, name):
-    """A class weight as a float: finite, non-negative and representable in float32."""
-    try:
-        value = float(weight)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number; got {weight!r}.") from None
-    if not np.isfinite(value) or value < 0 or value > _FLOAT32_MAX:
-        raise ValueError(
-            f"{name} is {weight!r}; class weights must be finite, non-negative numbers up to "
-            f"{_FLOAT32_MAX:.3g} (float32, the loss's precision)."
-        )
-    return value
-
-
 class _StopOnNonFiniteLoss:
     """Stops training at the first batch whose loss is nan or infinite, and remembers it
     (Keras's ``TerminateOnNaN`` stops too, but does not say that it did)."""
@@ -383,7 +345,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         largest = float(np.max(np.abs(X))) if X.size else 0.0
         if reset:
             self.input_scaled_ = self.rescale is True or (
-                self.rescale == "auto" and _looks_like_pixels(X, largest)
+                self.rescale == "auto" and looks_like_pixels(X, largest)
             )
             self.input_max_ = largest
         elif self.rescale == "auto" and X.size:
@@ -462,10 +424,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             for code, weight in class_weights.items():
                 factors[code] = weight
             weights *= factors[codes]
-        if weights.size and weights.max() > _FLOAT32_MAX:
+        if weights.size and weights.max() > FLOAT32_MAX:
             raise ValueError(
                 f"sample_weight times class_weight reaches {weights.max():.3g}, beyond float32 "
-                f"(up to {_FLOAT32_MAX:.3g}), the loss's precision; scale the weights "
+                f"(up to {FLOAT32_MAX:.3g}), the loss's precision; scale the weights "
                 "down (only their ratios matter)."
             )
         return weights.astype(np.float32)
@@ -486,7 +448,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                     f"class_weight names label {label!r}, which is not among the classes "
                     f"{self.classes_.tolist()}."
                 )
-            weights[int(matches[0])] = _check_weight(weight, f"class_weight[{label!r}]")
+            weights[int(matches[0])] = check_weight(weight, f"class_weight[{label!r}]")
         return {code: weights.get(code, 1.0) for code in range(n_classes)}
 
     # --- Step 3: the network ----------------------------------------------------------------
@@ -640,10 +602,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else "")
                 + "."
             )
-        if weights.max(initial=0) > _FLOAT32_MAX:
+        if weights.max(initial=0) > FLOAT32_MAX:
             raise ValueError(
                 f"sample_weight reaches {weights.max():.3g}, beyond float32 (up to "
-                f"{_FLOAT32_MAX:.3g}), the loss's precision; scale the weights down "
+                f"{FLOAT32_MAX:.3g}), the loss's precision; scale the weights down "
                 "(only their ratios matter)."
             )
         if n_samples and not weights.any():
@@ -897,7 +859,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         self._check_architecture(X.shape[1:])
         with releasing_custom_gradients():
             output = self.model_.predict(X, batch_size=max(self.batch_size, 512), verbose=0)
-        return _probabilities(output)
+        return probabilities(output)
 
     def predict(self, X):
         """Predicted class labels.
