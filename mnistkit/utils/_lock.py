@@ -160,8 +160,3 @@ class FolderLock:
 
     def __exit__(self, *exc_info):
         self.release()
-
-    @property
-    def held(self):
-        """Whether this object holds the lock now."""
-        return self._descriptor is not None

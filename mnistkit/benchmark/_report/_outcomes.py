@@ -174,8 +174,8 @@ def _saved_predictions(results_dir, result):
     return load
 
 
-def _verified(result, path, results_dir):
-    """The problems that make a succeeded record unbelievable (``[]``: none), with its file."""
+def _verified(result, results_dir):
+    """The problems that make a succeeded record unbelievable (``[]``: none)."""
     if not result.ok:
         return []
     try:
@@ -198,7 +198,7 @@ def _outcome(entry, results_dir, data_identity, suite_name):
                 f"{exc}; the next run moves it aside and runs it again",
             )
             continue
-        problems = _verified(result, path, results_dir)
+        problems = _verified(result, results_dir)
         if problems:
             status, error = (
                 status or INVALID,
