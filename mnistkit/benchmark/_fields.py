@@ -121,30 +121,11 @@ def unknown_keys_message(unknown, known, where):
 
 
 # Checks shared by several keys.
-def positive(value):
-    """Refuse zero and negative numbers."""
-    return None if value > 0 else "must be positive"
-
-
-def non_negative(value):
-    """Refuse negative numbers."""
-    return None if value >= 0 else "must be 0 or more"
-
-
 def one_of(*allowed):
     """Accept only the listed values."""
 
     def check(value):
         return None if value in allowed else f"must be one of {', '.join(map(repr, allowed))}"
-
-    return check
-
-
-def at_least(minimum):
-    """Accept numbers of at least ``minimum``."""
-
-    def check(value):
-        return None if value >= minimum else f"must be at least {minimum}"
 
     return check
 
@@ -162,15 +143,6 @@ def between(minimum, maximum):
         if value != value or not minimum <= value <= maximum:  # value != value: NaN
             return f"must be from {_plain_number(minimum)} to {_plain_number(maximum)}"
         return None
-
-    return check
-
-
-def list_at_most(count):
-    """Accept arrays of at most ``count`` items."""
-
-    def check(value):
-        return None if len(value) <= count else f"must have at most {count} items"
 
     return check
 
