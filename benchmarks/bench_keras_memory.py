@@ -22,7 +22,7 @@ import sys
 import psutil
 
 from mnistkit.datasets import load_mnist
-from mnistkit.neural_network import KerasMLP, _base
+from mnistkit.neural_network import KerasMLP, _backend
 from mnistkit.neural_network._backend import import_keras
 
 
@@ -37,7 +37,7 @@ def main():
             subprocess.run(command, check=True)
         return
     if args.release == "off":
-        _base.RELEASE_GRADIENTS = False
+        _backend.RELEASE_GRADIENTS = False
     import_keras()
     from tensorflow.python.eager import context
 

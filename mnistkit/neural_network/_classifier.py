@@ -16,7 +16,8 @@ import sys
 
 import numpy as np
 
-from ._base import TRAINING_PARAMETER_CONSTRAINTS, BaseKerasClassifier, document_training_parameters
+from ._base import BaseKerasClassifier
+from ._parameters import TRAINING_PARAMETER_CONSTRAINTS, document_training_parameters
 
 __all__ = ["KerasClassifier"]
 

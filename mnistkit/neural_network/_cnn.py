@@ -5,14 +5,9 @@ from numbers import Integral, Real
 from ..utils import as_image_batch, flatten_images
 from ..utils._sklearn_compat import Interval, StrOptions
 from ..utils._validation import check_int_pair
-from ._base import (
-    ACTIVATIONS,
-    TRAINING_PARAMETER_CONSTRAINTS,
-    BaseKerasClassifier,
-    check_rates,
-    document_training_parameters,
-    per_layer,
-)
+from ._base import BaseKerasClassifier
+from ._layers import check_rates, dense_stack, per_layer
+from ._parameters import ACTIVATIONS, TRAINING_PARAMETER_CONSTRAINTS, document_training_parameters
 
 __all__ = ["KerasCNN"]
 
@@ -347,14 +342,12 @@ class KerasCNN(BaseKerasClassifier):
             if rate:
                 layers.append(keras.layers.Dropout(rate, name=f"block_dropout_{index}"))
         layers.append(keras.layers.Flatten(name="flatten"))
-        sizes = tuple(self.dense_layer_sizes)
-        dropouts = check_rates(
-            per_layer(self.dense_dropout, len(sizes), "dense_dropout"), "dense_dropout"
+        layers += dense_stack(
+            keras,
+            self.dense_layer_sizes,
+            activation=self.activation,
+            dropout=self.dense_dropout,
+            sizes_name="dense_layer_sizes",
+            dropout_name="dense_dropout",
         )
-        for index, (units, rate) in enumerate(zip(sizes, dropouts, strict=True), start=1):
-            layers.append(
-                keras.layers.Dense(units, activation=self.activation, name=f"dense_{index}")
-            )
-            if rate:
-                layers.append(keras.layers.Dropout(rate, name=f"dropout_{index}"))
         return layers

@@ -4,14 +4,9 @@ from numbers import Integral, Real
 
 from ..utils import flatten_images
 from ..utils._sklearn_compat import Interval, StrOptions
-from ._base import (
-    ACTIVATIONS,
-    TRAINING_PARAMETER_CONSTRAINTS,
-    BaseKerasClassifier,
-    check_rates,
-    document_training_parameters,
-    per_layer,
-)
+from ._base import BaseKerasClassifier
+from ._layers import dense_stack
+from ._parameters import ACTIVATIONS, TRAINING_PARAMETER_CONSTRAINTS, document_training_parameters
 
 __all__ = ["KerasMLP"]
 
@@ -157,18 +152,10 @@ class KerasMLP(BaseKerasClassifier):
         return super()._prepare_inputs(X, reset=reset)
 
     def _hidden_layers(self, keras):
-        sizes = self.hidden_layer_sizes
-        sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
-        if not all(isinstance(size, Integral) and size >= 1 for size in sizes):
-            raise ValueError(f"hidden_layer_sizes must be positive ints; got {sizes!r}.")
-        dropouts = check_rates(per_layer(self.dropout, len(sizes), "dropout"), "dropout")
-        layers = []
-        for index, (units, rate) in enumerate(zip(sizes, dropouts, strict=True), start=1):
-            layers.append(
-                keras.layers.Dense(units, activation=self.activation, name=f"dense_{index}")
-            )
-            if self.batch_normalization:
-                layers.append(keras.layers.BatchNormalization(name=f"batch_norm_{index}"))
-            if rate:
-                layers.append(keras.layers.Dropout(rate, name=f"dropout_{index}"))
-        return layers
+        return dense_stack(
+            keras,
+            self.hidden_layer_sizes,
+            activation=self.activation,
+            dropout=self.dropout,
+            batch_normalization=self.batch_normalization,
+        )

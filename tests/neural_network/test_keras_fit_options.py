@@ -12,6 +12,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
 from mnistkit.neural_network import KerasCNN, KerasMLP
+from mnistkit.neural_network._data import hold_out
 from mnistkit.preprocessing import PixelScaler
 
 
@@ -69,13 +70,16 @@ def test_hold_out_is_stratified_seeded_and_from_the_training_data(small_mnist):
     X, y = X[order], y[order]
     model = tiny_mlp(validation_fraction=0.2, epochs=1).fit(X[::20], y[::20])
     codes_all = np.searchsorted(model.classes_, y)
-    _, codes, _, validation = model._split_validation(X, codes_all, None, None, True)
+    _, codes, _, validation = model._training_data(
+        X, y, None, reset=False, classes=None, validation_data=None, fraction=0.2
+    )
     held_out = validation[1]
     assert len(held_out) == 200 and len(codes) == 800
     expected = np.bincount(y) * 0.2
     assert np.abs(np.bincount(held_out, minlength=10) - expected).max() <= 1
-    again = model._split_validation(X, codes_all, None, None, True)[3][1]
-    assert_array_equal(again, held_out)  # seeded by random_state
+    _, held = hold_out(codes_all, 10, 0.2, model._validation_seed())
+    assert_array_equal(codes_all[held], held_out)  # the split _training_data took
+    assert_array_equal(hold_out(codes_all, 10, 0.2, model._validation_seed())[1], held)  # seeded
     fitted = tiny_mlp(validation_fraction=0.2, epochs=2).fit(X, y)
     assert fitted.history_["val_accuracy"][-1] > 0.5  # a tail split of 9s would score ~0
 
@@ -86,9 +90,9 @@ def test_early_stopping_inside_grid_search_never_sees_the_test_fold(small_mnist)
     class Recorder(KerasMLP):
         seen = []
 
-        def _split_validation(self, X, codes, weights, validation_data, for_fit):
+        def _training_data(self, X, *args, **kwargs):
             Recorder.seen.append(len(X))
-            return super()._split_validation(X, codes, weights, validation_data, for_fit)
+            return super()._training_data(X, *args, **kwargs)
 
     params = tiny_mlp(early_stopping=True, patience=1).get_params()
     search = GridSearchCV(Recorder(**params), {"dropout": [0.0]}, cv=3, refit=False)
