@@ -49,6 +49,7 @@ _PRESENTATION = (
     "reported_note",
     "reported_finding",
     "explanations",
+    "probe_of",
     "time_limit",
 )
 # Keys that decide which arrays an entry trains and tests on.
@@ -175,6 +176,11 @@ class Entry:
         doc="why ours differs, per reported figure (or 'finding'): the measured reason",
         check=table_of((str,), "sentences"),
     )
+    probe_of: str | None = suite_field(
+        types=(str,),
+        doc="the id of the entry this one reruns with one setting changed (a probe of a reason "
+        "for a difference); its reported figures are that entry's",
+    )
     options: object = None
 
     @property
@@ -286,19 +292,54 @@ class Result:
         """Whether the run succeeded."""
         return self.status == OK
 
-    def entry_kind_problems(self, predictions):
-        """What its kind finds wrong with this record as read back (see ``EntryKind.verify``).
+    def problems(self, results_dir):
+        """What makes this succeeded record unbelievable as read back (``[]``: nothing).
 
-        The kind is the recorded entry's; an unknown kind is itself the problem.
+        Its kind checks it against its saved predictions (``EntryKind.verify``): a record
+        edited by hand, or whose figures disagree with its predictions, has problems. The
+        runner runs such a record again and the report marks it invalid. The kind is the
+        recorded entry's; an unknown kind is itself the problem.
         """
         from ._fields import SuiteError
         from ._kinds import get_kind
 
+        if not self.ok:
+            return []
         try:
             kind = get_kind(self.entry.get("kind", "classifier"))
         except (SuiteError, AttributeError) as exc:
             return [f"its entry is not readable ({exc})"]
-        return kind.verify(self, predictions)
+        try:
+            return kind.verify(self, lambda: self.saved_predictions(results_dir))
+        except CorruptRecordError as exc:
+            return [str(exc)]
+
+    def saved_predictions(self, results_dir):
+        """``(y_true, y_pred)`` saved beside this record in ``results_dir``, checked (see
+        :func:`read_predictions`), or ``None`` when it saved none."""
+        path = predictions_path(results_dir, self.id, self.repeat)
+        return read_predictions(path, self.n_test) if path.exists() else None
+
+    def stale_reasons(self, entry, data_identity):
+        """Why this succeeded record no longer stands for ``entry`` (``[]``: it is current).
+
+        The one place staleness is decided: the runner runs a stale record again and the
+        report marks it. A record is stale when the entry's determining keys or seed changed
+        (``suite changed (keys)``) or, where ``data_identity`` is known, when the arrays it was
+        trained and tested on did (``data changed``).
+        """
+        if not self.ok:
+            return []
+        fingerprint = self.fingerprint or {}
+        reasons = []
+        if fingerprint.get("entry") != entry.config_fingerprint(self.repeat):
+            keys = entry.changed_keys(self.entry)
+            if self.seed != entry.seed(self.repeat):
+                keys.append("random_state")
+            reasons.append(f"suite changed ({', '.join(keys) or 'entry'})")
+        if data_identity is not None and fingerprint.get("data") != data_identity:
+            reasons.append("data changed")
+        return reasons
 
     def to_json(self):
         """The record as JSON text."""

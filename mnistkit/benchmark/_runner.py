@@ -1,7 +1,7 @@
 """Running a suite: entries through joblib (local cores or a Dask cluster), each one isolated.
 
 Each run of an entry (one per repeat) happens in a child process
-(``python -m mnistkit.benchmark._entry``): its peak memory is its own, its time limit is enforced
+(``python -m mnistkit.benchmark._child``): its peak memory is its own, its time limit is enforced
 by killing it, and a crash cannot take the run down. The child writes its result atomically; the
 runner records a timeout or a crash itself. So a results folder only ever holds whole records.
 
@@ -34,8 +34,8 @@ from joblib import Parallel, delayed, parallel_config
 from ..utils._files import atomic_write, remove_abandoned_temporaries
 from ..utils._lock import LOCK_NAME, FolderLock
 from ..utils._quiet import quiet_tensorflow_logs
+from ._child import environment
 from ._data import DataIdentities
-from ._entry import environment
 from ._records import (
     DATA_MISSING,
     FAILED,
@@ -113,16 +113,11 @@ def _why_run(entry, repeat, results_dir, identities, force):
         return f"its record was corrupt ({exc}; moved to {moved.name})"
     if record.status != OK:
         return f"the last run ended '{record.status}'"
-    fingerprint = record.fingerprint or {}
-    if fingerprint.get("entry") != entry.config_fingerprint(repeat):
-        keys = entry.changed_keys(record.entry)
-        if record.seed != entry.seed(repeat):
-            keys.append("random_state")
-        return f"suite changed ({', '.join(keys) or 'entry'})"
-    identity = identities(entry)
-    if identity is not None and fingerprint.get("data") != identity:
-        return "data changed"
-    return None
+    problems = record.problems(results_dir)
+    if problems:
+        return f"its record is not believed ({'; '.join(problems)})"
+    reasons = record.stale_reasons(entry, identities(entry))
+    return reasons[0] if reasons else None
 
 
 def plan_runs(suite, results_dir, *, only=None, force=False, identities=None):
@@ -220,7 +215,7 @@ def _run_child(command, payload, timeout):
 
 # The child is started by name rather than with ``-m``: ``mnistkit.benchmark`` imports the
 # module, and runpy would warn about running a module that is already imported.
-_CHILD = "import sys; from mnistkit.benchmark._entry import main; sys.exit(main())"
+_CHILD = "import sys; from mnistkit.benchmark._child import main; sys.exit(main())"
 
 
 def run_isolated(task, results_dir, runner=None):

@@ -216,9 +216,13 @@ def load_suite(path):
     if duplicates:
         raise SuiteError(f"{path}: entry ids must be unique; repeated: {duplicates}.")
     for index, entry in enumerate(entries):
-        entry.entry_kind.validate_in_suite(
-            entry, entries, f"{path}: entry {index + 1} ({entry.id!r})"
-        )
+        where = f"{path}: entry {index + 1} ({entry.id!r})"
+        if entry.probe_of is not None and (entry.probe_of == entry.id or entry.probe_of not in ids):
+            raise SuiteError(
+                f"{where}: 'probe_of' must name another entry of the suite; "
+                f"{entry.probe_of!r} is not one."
+            )
+        entry.entry_kind.validate_in_suite(entry, entries, where)
     return Suite(name, description, entries, path)
 
 

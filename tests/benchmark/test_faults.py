@@ -86,7 +86,7 @@ def _entry_processes(runner):
     found = []
     for child in psutil.Process(runner).children(recursive=True):
         try:
-            if "mnistkit.benchmark._entry" in " ".join(child.cmdline()):
+            if "mnistkit.benchmark._child" in " ".join(child.cmdline()):
                 found.append(child.pid)
         except psutil.NoSuchProcess:
             pass

@@ -279,13 +279,14 @@ def test_reproduce_suite_covers_every_lab_experiment():
     )
     # Probes ("<lab id>.probe-<what>") rerun a lab entry with one setting changed, to measure a
     # reason for a difference.
-    probes = {i for i in ids if ".probe-" in i}
-    assert {i.split(".probe-")[0] for i in probes} <= set(lab)
+    probes = {e.id for e in reproduce.entries if e.probe_of}
+    assert probes == {i for i in ids if ".probe-" in i}  # the id convention and the key agree
+    assert {e.probe_of for e in reproduce.entries if e.probe_of} <= set(lab)
     assert sorted(ids - probes) == sorted(lab)
     for entry in reproduce.entries:
         assert entry.reported or entry.reported_finding or entry.id in companions, entry.id
         if entry.id in probes:
-            lab_entry = next(e for e in reproduce.entries if e.id == entry.id.split(".probe-")[0])
+            lab_entry = next(e for e in reproduce.entries if e.id == entry.probe_of)
             assert entry.reported.items() <= lab_entry.reported.items(), entry.id
         assert entry.reported_note, entry.id
         # An explanation is for a figure the entry reports (or its finding), nothing else.

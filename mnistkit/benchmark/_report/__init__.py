@@ -33,6 +33,7 @@ from ._tables import (
     not_comparable,
     number,
     reproduction,
+    reproduction_rows,
     spread,
     unfinished,
 )
@@ -138,14 +139,11 @@ def _facts(outcome):
     return [(label, spread(values, digits)) for label, (digits, values) in combined.items()]
 
 
-def _lab_beside_ours(reproduction_table):
-    """Each entry's rows of the reproduction table, as (figure, lab, ours, verdict, why)."""
+def _lab_beside_ours(rows):
+    """Each entry's reproduction rows, by entry id (the card shows them beside its figures)."""
     by_entry = {}
-    for row in reproduction_table.rows:
-        figure, reported, ours, _, _, judged, why = (cell.text for cell in row[2:])
-        by_entry.setdefault(row[0].text, []).append(
-            (figure, reported, ours, judged, row[7].css, why)
-        )
+    for row in rows:
+        by_entry.setdefault(row.entry_id, []).append(row)
     return by_entry
 
 
@@ -360,8 +358,9 @@ def _write_locked(data, results_dir, output_dir, earlier):
     n_results = sum(bool(outcome.results) for outcome in outcomes)
     n_ok = sum(outcome.status == OK for outcome in outcomes)
     environment, environment_note = _environment(data)
-    reproduced = reproduction(outcomes)
-    beside = _lab_beside_ours(reproduced)
+    rows = reproduction_rows(outcomes)
+    reproduced = reproduction(rows)
+    beside = _lab_beside_ours(rows)
     context = {
         "title": f"mnistkit benchmark: {data.run.get('suite', results_dir.name)}",
         "description": data.run.get("description", ""),

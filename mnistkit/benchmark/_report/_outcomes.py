@@ -16,8 +16,6 @@ from .._records import (
     CorruptRecordError,
     Entry,
     Result,
-    predictions_path,
-    read_predictions,
     record_path,
 )
 from .._stats import bootstrap_macro_f1_interval, holm_adjust, wilson_interval
@@ -107,8 +105,8 @@ class ReportData:
     _data: dict = field(default_factory=dict)
 
     def predictions(self, result):
-        """(y_true, y_pred) saved by a result, or ``None`` (checked by :func:`_verified`)."""
-        return _saved_predictions(self.results_dir, result)()
+        """(y_true, y_pred) saved by a result, or ``None`` (checked by ``Result.problems``)."""
+        return result.saved_predictions(self.results_dir)
 
     def test_images(self, result):
         """The test images of a result's entry (``None`` when its data set is not here)."""
@@ -149,41 +147,6 @@ def _suite_entries(run, run_path):
     return _recorded_entries(run, run_path), None
 
 
-def _stale_reasons(entry, result, data_identity):
-    if not result.ok:
-        return []
-    fingerprint = result.fingerprint or {}
-    reasons = []
-    if fingerprint.get("entry") != entry.config_fingerprint(result.repeat):
-        keys = entry.changed_keys(result.entry)
-        if result.seed != entry.seed(result.repeat):
-            keys.append("random_state")
-        reasons.append(f"suite changed ({', '.join(keys) or 'entry'})")
-    if data_identity and fingerprint.get("data") != data_identity:
-        reasons.append("data changed")
-    return reasons
-
-
-def _saved_predictions(results_dir, result):
-    """A function returning the result's checked predictions, or ``None`` when it has none."""
-    path = predictions_path(results_dir, result.id, result.repeat)
-
-    def load():
-        return read_predictions(path, result.n_test) if path.exists() else None
-
-    return load
-
-
-def _verified(result, results_dir):
-    """The problems that make a succeeded record unbelievable (``[]``: none)."""
-    if not result.ok:
-        return []
-    try:
-        return result.entry_kind_problems(_saved_predictions(results_dir, result))
-    except CorruptRecordError as exc:
-        return [str(exc)]
-
-
 def _outcome(entry, results_dir, data_identity, suite_name):
     results, status, error, stale = [], None, None, []
     for repeat in range(entry.repeats):
@@ -198,7 +161,7 @@ def _outcome(entry, results_dir, data_identity, suite_name):
                 f"{exc}; the next run moves it aside and runs it again",
             )
             continue
-        problems = _verified(result, results_dir)
+        problems = result.problems(results_dir)
         if problems:
             status, error = (
                 status or INVALID,
@@ -209,7 +172,7 @@ def _outcome(entry, results_dir, data_identity, suite_name):
         results.append(result)
         if not result.ok and status is None:
             status, error = result.status, result.error
-        for reason in _stale_reasons(entry, result, data_identity):
+        for reason in result.stale_reasons(entry, data_identity):
             if reason not in stale:
                 stale.append(reason)
     if status is None:

@@ -217,13 +217,9 @@ def _why(entry, figure, judged):
     return reason
 
 
-#: Marks a probe: an entry "<lab id>.probe-<what>" reruns a lab entry with one setting changed.
-PROBE = ".probe-"
-
-
 def _probe_verdict(entry, judged):
     """A probe's verdict says whether its one change reproduces the lab entry's figure."""
-    of = entry.id.split(PROBE)[0]
+    of = entry.probe_of
     if judged.startswith("differs"):
         return "probe: still differs", f"a probe of {of}: this change does not reproduce the figure"
     if judged.startswith("reproduced"):
@@ -231,57 +227,102 @@ def _probe_verdict(entry, judged):
     return judged, ""
 
 
-def reproduction(outcomes):
+@dataclass
+class ReproductionRow:
+    """One published figure (or finding) of an entry beside ours: what the reproduction table
+    and the entry's card both show, each in its own layout."""
+
+    entry_id: str
+    configuration: str
+    figure: str
+    reported: Cell
+    ours: Cell
+    bounds: str
+    difference: Cell
+    verdict: str
+    verdict_css: str
+    why: str
+
+    def cells(self):
+        """The row of the reproduction table (columns of :data:`REPRODUCTION`)."""
+        return [
+            Cell(self.entry_id, href=f"#{self.entry_id}"),
+            Cell(self.configuration),
+            Cell(self.figure),
+            self.reported,
+            self.ours,
+            Cell(self.bounds),
+            self.difference,
+            Cell(self.verdict, css=self.verdict_css),
+            Cell(self.why),
+        ]
+
+
+def _finding_row(outcome, by_id, usable, shown, unusable):
+    entry = outcome.entry
+    ours = outcome.kind.finding(outcome.first, by_id) if usable else None
+    return ReproductionRow(
+        entry.id,
+        _configuration(entry),
+        "finding",
+        Cell(entry.reported_finding),
+        Cell(ours or DASH) if usable else shown,
+        DASH,
+        Cell(DASH),
+        "compare in words" if usable else unusable,
+        "finding",
+        entry.explanations.get("finding", ""),
+    )
+
+
+def _figure_row(outcome, figure, reported, usable, shown, unusable):
+    entry = outcome.entry
+    values = outcome.values(figure) if usable else []
+    mean = sum(values) / len(values) if values else None
+    difference, sort = _difference(figure, reported, mean) if usable else (DASH, None)
+    if len(values) > 1:
+        bounds = f"{number(min(values))} to {number(max(values))}"
+    elif usable and outcome.interval_of(figure):
+        bounds = interval(outcome.interval_of(figure))
+    else:
+        bounds = DASH
+    judged = verdict(outcome, figure, reported) if usable else unusable
+    why = _why(entry, figure, judged)
+    if usable and entry.probe_of:
+        judged, why = _probe_verdict(entry, judged)
+    return ReproductionRow(
+        entry.id,
+        _configuration(entry),
+        figure,
+        Cell(number(reported), reported),
+        Cell(spread(values), mean) if usable else shown,
+        bounds,
+        Cell(difference, sort),
+        judged,
+        _verdict_css(judged),
+        why,
+    )
+
+
+def reproduction_rows(outcomes):
     """Each published figure or finding beside ours, with the difference, a verdict and why."""
-    table = Table(REPRODUCTION)
+    rows = []
     by_id = {outcome.entry.id: outcome for outcome in outcomes}
     for outcome in outcomes:
-        entry = outcome.entry
         usable = outcome.ok and not outcome.stale
         shown = status_cell(outcome) if not usable else None
         unusable = "stale" if outcome.ok else outcome.status
-        if entry.reported_finding:
-            ours = outcome.kind.finding(outcome.first, by_id) if usable else None
-            table.rows.append(
-                [
-                    Cell(entry.id, href=f"#{entry.id}"),
-                    Cell(_configuration(entry)),
-                    Cell("finding"),
-                    Cell(entry.reported_finding),
-                    Cell(ours or DASH) if usable else shown,
-                    Cell(DASH),
-                    Cell(DASH),
-                    Cell("compare in words" if usable else unusable, css="finding"),
-                    Cell(entry.explanations.get("finding", "")),
-                ]
-            )
-        for figure, reported in entry.reported.items():
-            values = outcome.values(figure) if usable else []
-            mean = sum(values) / len(values) if values else None
-            difference, sort = _difference(figure, reported, mean) if usable else (DASH, None)
-            if len(values) > 1:
-                bounds = f"{number(min(values))} to {number(max(values))}"
-            elif usable and outcome.interval_of(figure):
-                bounds = interval(outcome.interval_of(figure))
-            else:
-                bounds = DASH
-            judged = verdict(outcome, figure, reported) if usable else unusable
-            why = _why(entry, figure, judged)
-            if usable and PROBE in entry.id:
-                judged, why = _probe_verdict(entry, judged)
-            table.rows.append(
-                [
-                    Cell(entry.id, href=f"#{entry.id}"),
-                    Cell(_configuration(entry)),
-                    Cell(figure),
-                    Cell(number(reported), reported),
-                    Cell(spread(values), mean) if usable else shown,
-                    Cell(bounds),
-                    Cell(difference, sort),
-                    Cell(judged, css=_verdict_css(judged)),
-                    Cell(why),
-                ]
-            )
+        if outcome.entry.reported_finding:
+            rows.append(_finding_row(outcome, by_id, usable, shown, unusable))
+        for figure, reported in outcome.entry.reported.items():
+            rows.append(_figure_row(outcome, figure, reported, usable, shown, unusable))
+    return rows
+
+
+def reproduction(rows):
+    """The reproduction table of :func:`reproduction_rows`."""
+    table = Table(REPRODUCTION)
+    table.rows.extend(row.cells() for row in rows)
     return table
 
 
