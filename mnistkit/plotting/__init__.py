@@ -5,16 +5,12 @@ and sphinx-gallery collects it (headless, pyplot falls back to the Agg backend);
 it draws into your axes. The ``plot_*`` functions are shortcuts that return the Axes.
 """
 
-from ._data_plots import (
+from ._decomposition_plots import (
     EmbeddingDisplay,
     ExplainedVarianceDisplay,
     ReconstructionDisplay,
-    plot_class_distribution,
-    plot_class_means,
     plot_embedding,
     plot_explained_variance,
-    plot_hog,
-    plot_image_grid,
     plot_reconstructions,
 )
 from ._evaluation_plots import (
@@ -27,6 +23,13 @@ from ._evaluation_plots import (
     plot_misclassified,
     plot_per_class_f1,
 )
+from ._image_plots import (
+    image_mosaic,
+    plot_class_distribution,
+    plot_class_means,
+    plot_hog,
+    plot_image_grid,
+)
 
 __all__ = [
     "ClassScoresDisplay",
@@ -36,6 +39,7 @@ __all__ = [
     "MisclassifiedDisplay",
     "ReconstructionDisplay",
     "TrainingHistoryDisplay",
+    "image_mosaic",
     "plot_class_distribution",
     "plot_class_means",
     "plot_confusion_matrix",

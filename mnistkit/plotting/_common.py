@@ -1,5 +1,6 @@
 """Helpers shared by the plots: axes creation, the Display base and image mosaics."""
 
+import inspect
 import math
 import textwrap
 
@@ -115,7 +116,34 @@ def image_mosaic(images, captions=None, *, n_cols=10, ax=None, cmap="gray_r", co
     One ``imshow`` keeps the plot a single Axes (easy to place in a report) and fast for
     hundreds of images. Captions too wide for their image (``"T-shirt/top -> Shirt"``) are
     wrapped onto more lines, and the rows made taller to hold them, so neighbours never
-    overlap.
+    overlap. The image plots and the benchmark report draw with it.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n_images, height, width[, channels]) or (n_images, n_pixels)
+        Images, or flat square rows.
+    captions : list of str, default=None
+        One caption per image.
+    n_cols : int, default=10
+        Images per row.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw; ``None`` makes a new pyplot figure (shown in a notebook).
+    cmap : str, default="gray_r"
+        Matplotlib colour map of grayscale images (ink dark on white by default).
+    colorbar : bool, default=False
+        Whether to draw a colour bar of the pixel values.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mnistkit.plotting import image_mosaic
+    >>> ax = image_mosaic(np.zeros((6, 28, 28)), [str(i) for i in range(6)], n_cols=3)
+    >>> ax.get_xlabel()
+    '6 images of 28 x 28 pixels'
     """
     images = as_images(images)
     n_images = len(images)
@@ -185,3 +213,56 @@ def wrap_caption(caption, width=CAPTION_WIDTH):
     for line in lines:
         wrapped.extend(textwrap.wrap(line, width, break_long_words=False) or [""])
     return "\n".join(wrapped)
+
+
+#: The line of a shortcut's docstring where :func:`shortcut_of` writes the parameters.
+PARAMETERS_PLACEHOLDER = "    {parameters}\n"
+
+
+def _parameter_entries(docstring):
+    """A numpydoc docstring's Parameters entries: ``{name: entry text}`` (unindented)."""
+    lines = inspect.cleandoc(docstring).splitlines()
+    start = lines.index("Parameters") + 2
+    entries, name = {}, None
+    for index in range(start, len(lines)):
+        line = lines[index]
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if line and not line.startswith(" ") and following.startswith("---"):
+            break  # the next section
+        if line and not line.startswith(" "):
+            name = line.split(" : ")[0].strip()
+            entries[name] = [line]
+        elif name is not None and line.strip():
+            entries[name].append(line)
+    return {key: "\n".join(value) for key, value in entries.items()}
+
+
+def shortcut_of(*sources):
+    """Decorator: write a ``plot_*`` shortcut's Parameters and Returns sections from the
+    display methods it calls (``sources``, searched in order for each parameter), so a
+    parameter is documented once, where it is used.
+
+    The shortcut's docstring holds the line ``{parameters}`` where the sections go; a
+    parameter no source documents is an error at import, never a silent gap.
+    """
+
+    def decorate(function):
+        if function.__doc__ is None:  # python -OO
+            return function
+        entries = {}
+        for source in reversed(sources):
+            entries.update(_parameter_entries(source.__doc__))
+        names = list(inspect.signature(function).parameters)
+        missing = [name for name in names if name not in entries]
+        if missing or PARAMETERS_PLACEHOLDER not in function.__doc__:
+            raise ValueError(
+                f"{function.__name__}: no {{parameters}} line, or no source documents {missing}"
+            )
+        section = "Parameters\n----------\n" + "\n".join(entries[name] for name in names)
+        section += "\n\nReturns\n-------\nax : matplotlib.axes.Axes\n"
+        function.__doc__ = function.__doc__.replace(
+            PARAMETERS_PLACEHOLDER, textwrap.indent(section, "    ")
+        )
+        return function
+
+    return decorate

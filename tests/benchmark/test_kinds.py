@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from mnistkit.benchmark._kinds.collate import confusion_cells
-from mnistkit.benchmark._kinds.exploration import class_counts, nearest_and_farthest
+from mnistkit.benchmark._kinds.exploration.class_counts import class_counts
+from mnistkit.benchmark._kinds.exploration.nearest_farthest import nearest_and_farthest
 from mnistkit.benchmark._records import Entry
 
 

@@ -36,6 +36,7 @@ CELLS = {
     "plot_reconstructions": "plot_reconstructions(pca, X[:5] / 255, n_components=(5, 20, 50))",
     "plot_embedding": "plot_embedding(pca2.transform(X[:2000] / 255), y[:2000])",
     "plot_hog": "plot_hog(images, n_images=4)",
+    "image_mosaic": "image_mosaic(images[:12], [str(v) for v in y[:12]], n_cols=6)",
     "plot_confusion_matrix": "plot_confusion_matrix(evaluation, normalize=True)",
     "plot_per_class_f1": "plot_per_class_f1(evaluation)",
     "plot_learning_curves": "plot_learning_curves(history)",

@@ -140,11 +140,16 @@ class EntryKind:
         score = self.score(result)
         return None if score is None else f"{self.score_label} {score:.4f}"
 
+    def card_lines(self, result):
+        """Sentences about one result that its card shows below the facts (``[]``: none)."""
+        return []
+
     def figures(self, result, context):
         """Pictures of one result: a list of ``(caption, slug, matplotlib Figure)``.
 
-        ``context`` gives the saved predictions (``context.predictions(result)``) and the test
-        images (``context.test_images(entry)``).
+        ``context`` gives the saved predictions (``context.predictions(result)``), the test
+        images (``context.test_images(result)``) and the training data the run loaded
+        (``context.training_data(result)``).
         """
         return []
 
@@ -244,7 +249,7 @@ def mosaic_figure(images, captions, title, *, n_cols, tile=(1.4, 1.7), **mosaic_
     Each picture gets ``tile`` inches (width, height with its caption); more than about ten
     in one row shrink the captions out of sight, so callers wrap long strips.
     """
-    from ...plotting._common import image_mosaic
+    from ...plotting import image_mosaic
 
     n_rows = -(-len(images) // n_cols)
     figure = new_figure((tile[0] * n_cols + 0.4, tile[1] * n_rows + 0.6))

@@ -1,6 +1,7 @@
 """Kind ``classifier``: fit on the training part (optionally grid-searched), evaluate on the test
 part, and keep the test predictions for paired tests and pictures."""
 
+import json
 import time
 from dataclasses import dataclass
 
@@ -239,6 +240,25 @@ class ClassifierKind(EntryKind):
         if binary:
             facts.append(Fact(f"F1 of {binary.get('pos_label')}", binary.get("f1")))
         return [fact for fact in facts if fact.value is not None]
+
+    def card_lines(self, result):
+        lines = []
+        if result.details.get("best_params"):
+            lines.append(
+                "grid search (cross-validation on the training part) chose "
+                + json.dumps(result.details["best_params"])
+            )
+        metrics = result.metrics
+        if metrics.get("most_confused"):
+            names = dict(zip(map(str, metrics["labels"]), metrics["target_names"], strict=True))
+            lines.append(
+                "Most confused (true → predicted): "
+                + ", ".join(
+                    f"{names[str(t)]} → {names[str(p)]} ({c})"
+                    for t, p, c in metrics["most_confused"]
+                )
+            )
+        return lines
 
     def figures(self, result, context):
         from ...metrics import evaluate

@@ -177,20 +177,7 @@ def _card(outcome, data, figures_dir, beside=()):
                 for result, value in zip(outcome.results, outcome.score.values, strict=False)
             )
         )
-    if first.details.get("best_params"):
-        card["lines"].append(
-            "grid search (cross-validation on the training part) chose "
-            + json.dumps(first.details["best_params"])
-        )
-    metrics = first.metrics
-    if metrics.get("most_confused"):
-        names = dict(zip(map(str, metrics["labels"]), metrics["target_names"], strict=True))
-        card["lines"].append(
-            "Most confused (true → predicted): "
-            + ", ".join(
-                f"{names[str(t)]} → {names[str(p)]} ({c})" for t, p, c in metrics["most_confused"]
-            )
-        )
+    card["lines"] += outcome.kind.card_lines(first)
     suffix = f" (seed {first.seed})" if entry.repeats > 1 else ""
     with _closing_new_figures():
         for caption, slug, figure in outcome.kind.figures(first, data):

@@ -108,17 +108,32 @@ class ReportData:
         """(y_true, y_pred) saved by a result, or ``None`` (checked by ``Result.problems``)."""
         return result.saved_predictions(self.results_dir)
 
-    def test_images(self, result):
-        """The test images of a result's entry (``None`` when its data set is not here)."""
+    def _entry_data(self, result):
+        """The arrays of a result's entry, loaded once per data spec (``None`` when its data
+        set is not on this machine)."""
         entry = Entry.from_dict(result.entry)
         key = entry.data_spec()
         if key not in self._data:
             try:
-                self._data[key] = load_entry_data(entry).test_images
+                self._data[key] = load_entry_data(entry)
             except Exception:  # the data set is not on this machine: no pictures of it
                 self._data[key] = None
-        images = self._data[key]
-        return images if images is not None and len(images) == result.n_test else None
+        return self._data[key]
+
+    def test_images(self, result):
+        """The test images of a result's entry (``None`` when its data set is not here)."""
+        data = self._entry_data(result)
+        if data is None or len(data.test_images) != result.n_test:
+            return None
+        return data.test_images
+
+    def training_data(self, result):
+        """The training ``(X, y)`` a result's entry ran on, as the run loaded them (``None``
+        when its data set is not here)."""
+        data = self._entry_data(result)
+        if data is None or (result.n_train is not None and len(data.y_train) != result.n_train):
+            return None
+        return data.X_train, data.y_train
 
 
 def _recorded_entries(run, run_path):

@@ -1,0 +1,27 @@
+"""What several aspects use: the training pixels as rows, and a histogram figure."""
+
+import numpy as np
+
+from .._base import new_figure
+
+
+def training_rows(data):
+    """The training images of ``data`` as one row of pixels each, and their labels."""
+    X = data.X_train
+    return X.reshape(len(X), -1), np.asarray(data.y_train)
+
+
+def histogram_figure(counts, *, xlabel, ylabel, title, log=False):
+    """A bar per value of ``counts`` (one bar per integer from 0), on a new figure."""
+    figure = new_figure((6.5, 3.5))
+    ax = figure.add_subplot()
+    counts = np.asarray(counts)
+    ax.bar(np.arange(len(counts)), counts, width=1.0, color="tab:blue")
+    if log:
+        ax.set_yscale("log")
+    else:
+        ax.set_xlim(-1, max(np.flatnonzero(counts)) + 2)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    return figure

@@ -1,0 +1,77 @@
+"""Aspect ``nearest-farthest``: each class's training image nearest to its class mean and the
+one farthest from it."""
+
+import numpy as np
+
+from .._base import new_figure
+from ._aspect import Aspect, register_aspect
+from ._common import training_rows
+
+
+def nearest_and_farthest(X, y):
+    """For each class, the index of the training image nearest to its class mean and of the one
+    farthest from it, by Euclidean distance over the pixels.
+
+    The lab ranked images by their mean signed pixel difference from the class mean; that sum
+    mostly measures how much ink an image has, not how it differs in shape, so the distance here
+    is the Euclidean norm (both are recorded: ``signed`` holds the lab's choice).
+    """
+    chosen = {"euclidean": {}, "signed": {}}
+    X = X.astype(np.float32)
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        difference = X[members] - X[members].mean(axis=0)
+        distance = np.linalg.norm(difference, axis=1)
+        signed = np.abs(difference.mean(axis=1))
+        chosen["euclidean"][str(label)] = [
+            int(members[distance.argmin()]),
+            int(members[distance.argmax()]),
+        ]
+        chosen["signed"][str(label)] = [
+            int(members[signed.argmin()]),
+            int(members[signed.argmax()]),
+        ]
+    return chosen
+
+
+@register_aspect
+class NearestFarthest(Aspect):
+    """The typical and the most unusual example of each class."""
+
+    name = "nearest-farthest"
+
+    def measure(self, data):
+        return nearest_and_farthest(*training_rows(data))
+
+    def finding(self, metrics):
+        euclidean, signed = metrics["euclidean"], metrics["signed"]
+        same = sum(euclidean[label][1] == signed[label][1] for label in euclidean)
+        return (
+            "nearest and farthest training image of each class drawn (Euclidean distance to "
+            f"the class mean); the lab's signed-difference ranking picks the same farthest "
+            f"image for {same} of {len(euclidean)} classes"
+        )
+
+    def figures(self, metrics, training_data):
+        from ....plotting import image_mosaic
+
+        data = training_data()
+        if data is None:
+            return []
+        images = data[0]
+        names, picked = metrics["target_names"], metrics["euclidean"]
+        order = list(picked)
+        if max(max(pair) for pair in picked.values()) >= len(images):
+            return []  # indices of other training data than this machine has
+        chosen = [picked[k][0] for k in order] + [picked[k][1] for k in order]
+        captions = [f"{names[int(k)]} nearest" for k in order] + [
+            f"{names[int(k)]} farthest" for k in order
+        ]
+        figure = new_figure((9, 2.8))
+        ax = figure.add_subplot()
+        image_mosaic(images[chosen], captions, n_cols=len(order), ax=ax, cmap="gray")
+        ax.set_xlabel("")
+        ax.set_title(
+            "Top row: nearest to the class mean; bottom row: farthest (Euclidean)", fontsize=10
+        )
+        return [("Nearest to and farthest from the class mean", "nearest-farthest", figure)]
