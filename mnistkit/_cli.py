@@ -10,15 +10,18 @@ from ._version import __version__
 
 
 def _datasets_info(args):
-    from .datasets import load_fashion_mnist, load_mnist
+    import inspect
 
-    loaders = {"mnist": load_mnist, "fashion-mnist": load_fashion_mnist}
-    names = list(loaders) if args.name == "all" else [args.name]
+    from .datasets import LOADERS
+
+    names = list(LOADERS) if args.name == "all" else [args.name]
     for name in names:
-        kwargs = {} if name == "mnist" else {"download_if_missing": args.download}
+        loader = LOADERS[name]
+        downloads = "download_if_missing" in inspect.signature(loader).parameters
+        kwargs = {"download_if_missing": args.download} if downloads else {}
         start = time.perf_counter()
-        train = loaders[name](subset="train", **kwargs)
-        test = loaders[name](subset="test", **kwargs)
+        train = loader(subset="train", **kwargs)
+        test = loader(subset="test", **kwargs)
         seconds = time.perf_counter() - start
         print(f"{name}: loaded and checksum-verified in {seconds:.2f} s")
         print(f"  files: {train.filenames['train_images']} (and 3 more in the same folder)")
@@ -96,6 +99,8 @@ def build_parser():
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    from .datasets import LOADERS
+
     datasets = commands.add_parser("datasets", help="inspect the data sets")
     datasets_commands = datasets.add_subparsers(
         dest="datasets_command", metavar="SUBCOMMAND", required=True
@@ -107,7 +112,7 @@ def build_parser():
         "name",
         nargs="?",
         default="mnist",
-        choices=["mnist", "fashion-mnist", "all"],
+        choices=[*LOADERS, "all"],
         help="data set to describe (default: mnist)",
     )
     info.add_argument(

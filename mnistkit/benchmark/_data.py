@@ -81,7 +81,7 @@ def load_entry_data(entry):
     DatasetNotFoundError
         When the data set is not on this machine (the message says where to put it).
     """
-    from ..datasets import load_fashion_mnist, load_image_folder, load_mnist
+    from ..datasets import LOADERS, load_image_folder
 
     if entry.dataset == "folder":
         root = Path(entry.path).expanduser()
@@ -99,7 +99,7 @@ def load_entry_data(entry):
         X_train, y_train = train.images, names[train.target]
         X_test, y_test, images = test.images, names[test.target], test.images
     else:
-        loader = load_mnist if entry.dataset == "mnist" else load_fashion_mnist
+        loader = LOADERS[entry.dataset]
         train, test = loader(subset="train"), loader(subset="test")
         names = train.target_names
         X_train, y_train = train.data, train.target

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..datasets import LOADERS
 from ..utils._files import atomic_write, check_file_name
 from ._fields import (
     between,
@@ -39,7 +40,9 @@ __all__ = [
 OK, FAILED, TIMEOUT, DATA_MISSING = "ok", "failed", "timeout", "data missing"
 SCHEMA_VERSION = 2
 
-DATASETS = ("mnist", "fashion-mnist", "folder")
+#: The data sets an entry can name: every loader of ``mnistkit.datasets.LOADERS``, and image
+#: folders.
+DATASETS = (*LOADERS, "folder")
 SPLITS = ("train/test", "lab", "train/validation", "54k/6k")
 
 # Keys that describe an entry to a reader but do not change what a run produces.

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
+from mnistkit.datasets import _fashion_mnist as fashion_module
+from mnistkit.datasets import _loading as loading_module
 from mnistkit.datasets import _mnist as mnist_module
 from mnistkit.datasets import (
     load_fashion_mnist,
@@ -37,7 +39,7 @@ def test_load_mnist_train_is_canonical():
 def test_bundled_files_match_published_md5():
     # The package data is byte-identical to the canonical distribution.
     for key, path in load_mnist(subset="test").filenames.items():
-        name = mnist_module._FILE_NAMES[key]
+        name = loading_module.FILE_NAMES[key]
         digest = hashlib.md5(gzip.decompress(Path(path).read_bytes())).hexdigest()
         assert digest == mnist_module.MNIST_MD5[name]
 
@@ -85,7 +87,7 @@ def test_bad_subset_and_dtype():
 @pytest.fixture
 def isolated_fashion(monkeypatch, tmp_path):
     """No Debian copy, an empty user cache and no $MNISTKIT_DATA."""
-    monkeypatch.setattr(mnist_module, "DEBIAN_FASHION_MNIST_DIR", tmp_path / "no-debian")
+    monkeypatch.setattr(fashion_module, "DEBIAN_FASHION_MNIST_DIR", tmp_path / "no-debian")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("MNISTKIT_DATA", raising=False)
     return tmp_path
@@ -110,7 +112,7 @@ def _fake_fashion(folder, n_train=12, n_test=5, seed=0):
 
 
 @pytest.mark.skipif(
-    not mnist_module.DEBIAN_FASHION_MNIST_DIR.is_dir(),
+    not fashion_module.DEBIAN_FASHION_MNIST_DIR.is_dir(),
     reason="needs Debian's dataset-fashion-mnist package (CI installs it)",
 )
 def test_fashion_mnist_from_debian_location(monkeypatch):
@@ -128,14 +130,14 @@ def test_fashion_mnist_from_debian_location(monkeypatch):
 
 def test_fashion_data_home_takes_precedence(isolated_fashion, monkeypatch):
     arrays, md5s = _fake_fashion(isolated_fashion / "mine" / "fashion-mnist")
-    monkeypatch.setattr(mnist_module, "FASHION_MNIST_MD5", md5s)
+    monkeypatch.setattr(fashion_module, "FASHION_MNIST_MD5", md5s)
     data = load_fashion_mnist(data_home=isolated_fashion / "mine", download_if_missing=False)
     assert_array_equal(data.images, arrays["train-images-idx3-ubyte"])
 
 
 def test_fashion_env_variable(isolated_fashion, monkeypatch):
     arrays, md5s = _fake_fashion(isolated_fashion / "env")
-    monkeypatch.setattr(mnist_module, "FASHION_MNIST_MD5", md5s)
+    monkeypatch.setattr(fashion_module, "FASHION_MNIST_MD5", md5s)
     monkeypatch.setenv("MNISTKIT_DATA", str(isolated_fashion / "env"))
     data = load_fashion_mnist(subset="test", download_if_missing=False)
     assert_array_equal(data.images, arrays["t10k-images-idx3-ubyte"])
@@ -156,7 +158,7 @@ def test_fashion_label_count_mismatch(isolated_fashion, monkeypatch):
     md5s["train-labels-idx1-ubyte"] = hashlib.md5(
         gzip.decompress((folder / "train-labels-idx1-ubyte.gz").read_bytes())
     ).hexdigest()
-    monkeypatch.setattr(mnist_module, "FASHION_MNIST_MD5", md5s)
+    monkeypatch.setattr(fashion_module, "FASHION_MNIST_MD5", md5s)
     with pytest.raises(ValueError, match=r"holds 12 images but .*train-labels.* holds 7 labels"):
         load_fashion_mnist(data_home=folder, download_if_missing=False)
 
@@ -191,9 +193,9 @@ def test_fashion_absent_offline_lists_every_place(isolated_fashion, monkeypatch)
 def test_fashion_explicit_data_home_never_falls_back(isolated_fashion, monkeypatch, download):
     # Issue: data_home="/typo" silently used the system copy. A copy elsewhere must not be used.
     _, md5s = _fake_fashion(isolated_fashion / "env")
-    monkeypatch.setattr(mnist_module, "FASHION_MNIST_MD5", md5s)
+    monkeypatch.setattr(fashion_module, "FASHION_MNIST_MD5", md5s)
     monkeypatch.setenv("MNISTKIT_DATA", str(isolated_fashion / "env"))
-    monkeypatch.setattr(mnist_module, "FASHION_MNIST_URLS", ("http://127.0.0.1:9/",))
+    monkeypatch.setattr(fashion_module, "FASHION_MNIST_URLS", ("http://127.0.0.1:9/",))
     typo = isolated_fashion / "typo"
     with pytest.raises(
         DatasetNotFoundError,
@@ -248,8 +250,8 @@ def http_folder(tmp_path):
 def test_fashion_download_verifies_and_caches(isolated_fashion, http_folder, monkeypatch):
     folder, url = http_folder
     arrays, md5s = _fake_fashion(folder)
-    monkeypatch.setattr(mnist_module, "FASHION_MNIST_MD5", md5s)
-    monkeypatch.setattr(mnist_module, "FASHION_MNIST_URLS", (url,))
+    monkeypatch.setattr(fashion_module, "FASHION_MNIST_MD5", md5s)
+    monkeypatch.setattr(fashion_module, "FASHION_MNIST_URLS", (url,))
     data = load_fashion_mnist()
     assert_array_equal(data.images, arrays["train-images-idx3-ubyte"])
     cache = isolated_fashion / "cache" / "mnistkit" / "fashion-mnist"
@@ -264,8 +266,8 @@ def test_fashion_bad_download_leaves_no_file(isolated_fashion, http_folder, monk
     folder, url = http_folder
     _, md5s = _fake_fashion(folder)
     md5s["train-labels-idx1-ubyte"] = "0" * 32  # the served labels will not verify
-    monkeypatch.setattr(mnist_module, "FASHION_MNIST_MD5", md5s)
-    monkeypatch.setattr(mnist_module, "FASHION_MNIST_URLS", (url, "http://127.0.0.1:9/"))
+    monkeypatch.setattr(fashion_module, "FASHION_MNIST_MD5", md5s)
+    monkeypatch.setattr(fashion_module, "FASHION_MNIST_URLS", (url, "http://127.0.0.1:9/"))
     with pytest.raises(DatasetNotFoundError, match=r"Download failed:(.|\n)*MD5"):
         load_fashion_mnist()
     cache = isolated_fashion / "cache" / "mnistkit" / "fashion-mnist"
@@ -277,8 +279,8 @@ def test_fashion_bad_download_leaves_no_file(isolated_fashion, http_folder, monk
 def test_fashion_download_into_data_home(isolated_fashion, http_folder, monkeypatch):
     folder, url = http_folder
     _, md5s = _fake_fashion(folder)
-    monkeypatch.setattr(mnist_module, "FASHION_MNIST_MD5", md5s)
-    monkeypatch.setattr(mnist_module, "FASHION_MNIST_URLS", (url,))
+    monkeypatch.setattr(fashion_module, "FASHION_MNIST_MD5", md5s)
+    monkeypatch.setattr(fashion_module, "FASHION_MNIST_URLS", (url,))
     load_fashion_mnist(data_home=isolated_fashion / "home")
     assert len(list((isolated_fashion / "home" / "fashion-mnist").glob("*.gz"))) == 4
 
@@ -290,7 +292,7 @@ def test_fashion_file_of_the_wrong_type_is_named(isolated_fashion, monkeypatch):
     md5s["train-images-idx3-ubyte"] = hashlib.md5(
         gzip.decompress((folder / "train-images-idx3-ubyte.gz").read_bytes())
     ).hexdigest()
-    monkeypatch.setattr(mnist_module, "FASHION_MNIST_MD5", md5s)
+    monkeypatch.setattr(fashion_module, "FASHION_MNIST_MD5", md5s)
     with pytest.raises(
         IDXFormatError,
         match=r"train-images-idx3-ubyte.gz: expected unsigned bytes \(pixels 0-255, IDX type code 0x08\); the header's type code says float32",
