@@ -37,6 +37,7 @@ import numba
 import numpy as np
 
 from ..utils._chunks import run_chunks
+from ..utils._images import check_image_batch
 from ..utils._validation import check_int_pair
 
 __all__ = ["hog_features", "hog_images", "hog_output_shape"]
@@ -131,22 +132,7 @@ _MAX_PIXEL = 1e30
 
 
 def _check_images(images):
-    images = np.asarray(images)
-    if images.ndim == 2:
-        raise ValueError(
-            f"hog_features expects a batch of images (n_samples, height, width); got one 2-d "
-            f"array of shape {images.shape}. Use images[np.newaxis] for a single image."
-        )
-    if images.ndim == 4 and images.shape[3] == 1:
-        images = images[..., 0]
-    if images.ndim != 3:
-        raise ValueError(
-            f"hog_features expects grayscale images of shape (n_samples, height, width); got "
-            f"shape {images.shape}. Convert colour images to grayscale first "
-            "(e.g. skimage.color.rgb2gray)."
-        )
-    if images.dtype.kind not in "uifb":
-        raise ValueError(f"hog_features expects numeric images; got dtype {images.dtype}.")
+    images = check_image_batch(images, owner="hog_features")
     if images.dtype.kind == "f" and not np.isfinite(images).all():
         raise ValueError(
             "hog_features got images containing NaN or infinity; HOG needs finite pixels. "

@@ -18,6 +18,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from ..utils._validation import labels_of_fit, network_summary
 from ._classification import _check_pair_of_labels, most_confused_pairs, specificity_score
 
 __all__ = ["ClassificationEvaluation", "evaluate", "evaluate_estimator"]
@@ -455,15 +456,12 @@ def evaluate_estimator(
     y_pred = estimator.predict(X)
     predict_seconds = time.perf_counter() - start
     y_score = None
-    labels = getattr(estimator, "classes_", None)
+    labels = labels_of_fit(estimator, y)
     if hasattr(estimator, "predict_proba") and labels is not None:
         try:
             y_score = estimator.predict_proba(X)
         except (AttributeError, NotImplementedError):
             y_score = None  # e.g. SVC(probability=False) exposes the method but refuses it
-    if labels is not None and not np.isin(np.asarray(y), labels).all():
-        labels = None  # test labels the model never saw: let evaluate() use the labels found
-        y_score = None
     evaluation = evaluate(
         y,
         y_pred,
@@ -475,9 +473,7 @@ def evaluate_estimator(
         n_confused_pairs=n_confused_pairs,
     )
     evaluation.extras["predict_seconds"] = round(predict_seconds, 4)
-    final = estimator[-1] if hasattr(estimator, "steps") else estimator
-    if hasattr(final, "history_"):
-        evaluation.extras["history"] = final.history_
-    if hasattr(final, "n_parameters_"):
-        evaluation.extras["n_parameters"] = int(final.n_parameters_)
+    summary = network_summary(estimator)
+    summary.pop("parameter_counts", None)
+    evaluation.extras.update(summary)
     return evaluation

@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 from ..utils import as_image_batch, flatten_images
+from ..utils._images import choose_image_shape
 from ..utils._sklearn_compat import Interval, StrOptions
 from ..utils._validation import check_int_pair
 from ._base import BaseKerasClassifier
@@ -220,14 +221,9 @@ class KerasCNN(BaseKerasClassifier):
         name = type(self).__name__
         X, shape_from_array = flatten_images(X, max_channels=4, owner=name)
         X = super()._prepare_inputs(X, reset=reset)
-        if shape_from_array is not None:
-            shape = shape_from_array
-        elif self.image_shape is not None:
-            shape = tuple(self.image_shape)
-        elif not reset and hasattr(self, "image_shape_"):
-            shape = self.image_shape_
-        else:
-            shape = None
+        shape = choose_image_shape(
+            shape_from_array, self.image_shape, getattr(self, "image_shape_", None), reset=reset
+        )
         images = as_image_batch(X, shape, max_channels=4, owner=name)
         if images.ndim == 3:
             images = images[..., None]

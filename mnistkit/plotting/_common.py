@@ -6,7 +6,7 @@ import textwrap
 
 import numpy as np
 
-from ..utils import infer_image_shape
+from ..utils._images import check_image_batch
 
 
 def get_axes(ax, *, figsize):
@@ -45,22 +45,9 @@ class Display:
 
 def as_images(images, name="images"):
     """(n, h, w[, c]) images from images or flat square rows; a clear error for anything else."""
-    images = np.asarray(images)
-    if images.ndim not in (2, 3, 4) or (images.ndim == 4 and images.shape[3] not in (1, 3, 4)):
-        raise ValueError(
-            f"{name} must be images of shape (n_images, height, width[, channels]) or flat "
-            f"square rows (n_images, n_pixels); got an array of shape {images.shape}."
-        )
-    if len(images) == 0:
-        raise ValueError(f"{name} is empty: there is nothing to draw.")
-    if images.dtype.kind not in "uifb":
-        raise ValueError(f"{name} must hold numbers; got dtype {images.dtype}.")
-    if images.ndim == 2:
-        height, width = infer_image_shape(images.shape[1], owner="the plot")
-        return images.reshape(len(images), height, width)
-    if images.ndim == 4 and images.shape[3] == 1:
-        return images[..., 0]
-    return images
+    return check_image_batch(
+        images, owner="the plot", name=name, two_d="rows", colour=True, empty=False
+    )
 
 
 def check_labels(labels, n_samples, name="labels", of="images"):

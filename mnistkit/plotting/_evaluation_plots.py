@@ -10,6 +10,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
+from ..utils._validation import labels_of_fit
 from ._common import Display, as_images, image_mosaic
 
 __all__ = [
@@ -34,9 +35,7 @@ def _evaluation_of(estimator, X, y, *, target_names=None, images=None):
             f"{type(estimator).__name__}. For labels you already have, use from_predictions."
         )
     y_pred = estimator.predict(X)
-    labels = getattr(estimator, "classes_", None)
-    if labels is not None and not np.isin(np.asarray(y), labels).all():
-        labels = None  # test labels the model never saw: evaluate() uses the labels found
+    labels = labels_of_fit(estimator, y)
     return evaluate(y, y_pred, labels=labels, target_names=target_names, images=images)
 
 

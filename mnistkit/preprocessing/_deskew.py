@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._chunks import run_chunks
-from ..utils._images import validate_images
+from ..utils._images import check_image_batch, validate_images
 from ..utils._sklearn_compat import StrOptions, _fit_context
 
 __all__ = ["Deskewer", "deskew_images"]
@@ -104,17 +104,13 @@ def deskew_images(images, *, dtype=np.float32, chunk_size=2048, n_jobs=None):
     >>> straight[0].sum(axis=0).round(2)  # all its ink now in the centre column
     array([0., 0., 0., 7., 0., 0., 0.], dtype=float32)
     """
-    images = np.asarray(images)
-    if images.ndim == 4 and images.shape[3] == 1:
-        images = images[..., 0]
-    if images.ndim != 3:
-        raise ValueError(
-            f"deskew_images expects grayscale images of shape (n_images, height, width); got "
-            f"shape {images.shape}. Reshape flat rows first (e.g. X.reshape(-1, 28, 28)), or use "
-            "the Deskewer transformer, which accepts them."
-        )
-    if images.dtype.kind not in "uifb":
-        raise ValueError(f"deskew_images expects numeric images; got dtype {images.dtype}.")
+    images = check_image_batch(
+        images,
+        owner="deskew_images",
+        two_d="refuse",
+        fix="Reshape flat rows first (e.g. X.reshape(-1, 28, 28)), or use the Deskewer "
+        "transformer, which accepts them.",
+    )
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dtype}.")

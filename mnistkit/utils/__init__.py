@@ -1,12 +1,13 @@
 """Utilities shared by mnistkit's estimators."""
 
 from ._files import atomic_write, check_file_name, remove_abandoned_temporaries
-from ._images import as_image_batch, flatten_images, infer_image_shape
+from ._images import as_image_batch, check_image_batch, flatten_images, infer_image_shape
 
 __all__ = [
     "as_image_batch",
     "atomic_write",
     "check_file_name",
+    "check_image_batch",
     "flatten_images",
     "infer_image_shape",
     "remove_abandoned_temporaries",

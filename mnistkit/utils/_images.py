@@ -4,7 +4,14 @@ import math
 
 import numpy as np
 
-__all__ = ["as_image_batch", "flatten_images", "infer_image_shape", "validate_images"]
+__all__ = [
+    "as_image_batch",
+    "check_image_batch",
+    "choose_image_shape",
+    "flatten_images",
+    "infer_image_shape",
+    "validate_images",
+]
 
 
 def infer_image_shape(n_features, image_shape=None, *, owner="the estimator"):
@@ -156,12 +163,91 @@ def validate_images(estimator, X, *, reset, image_shape=None):
     X = validate_data(
         estimator, check_numeric_array(X), reset=reset, dtype="numeric", ensure_min_features=1
     )
-    if shape_from_array is not None:
-        shape = shape_from_array
-    elif image_shape is not None:
-        shape = image_shape
-    elif not reset:
-        shape = getattr(estimator, "image_shape_", None)
-    else:
-        shape = None
+    shape = choose_image_shape(
+        shape_from_array, image_shape, getattr(estimator, "image_shape_", None), reset=reset
+    )
     return as_image_batch(X, shape, owner=name)
+
+
+GRAYSCALE_FIX = "Convert colour images to grayscale first (e.g. skimage.color.rgb2gray)."
+
+
+def check_image_batch(
+    images, *, owner, name="images", two_d="one image", colour=False, empty=True, fix=GRAYSCALE_FIX
+):
+    """The one check of "is this a batch of images, and of what shape" for functions that take
+    images (the HOG and deskewing kernels, the plots).
+
+    Parameters
+    ----------
+    images : array-like
+        What the caller was given.
+    owner : str
+        The caller, named in the errors (``"hog_features"``).
+    name : str, default="images"
+        The caller's argument, named in the errors.
+    two_d : {"one image", "rows", "refuse"}, default="one image"
+        What a 2-d array is taken for: one image, refused with the fix (``images[np.newaxis]``);
+        flat square rows ``(n_images, n_pixels)``, accepted and reshaped to squares; or
+        neither, refused like any other shape.
+    colour : bool, default=False
+        Accept colour images ``(n_images, height, width, 3 or 4)``.
+    empty : bool, default=True
+        Accept a batch of no images.
+    fix : str, default=GRAYSCALE_FIX
+        The advice for a grayscale batch of any other shape.
+
+    Returns
+    -------
+    images : ndarray of shape (n_images, height, width) or (n_images, height, width, channels)
+        A trailing channel axis of 1 is dropped.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mnistkit.utils import check_image_batch
+    >>> check_image_batch(np.zeros((2, 28, 28, 1)), owner="my_function").shape
+    (2, 28, 28)
+    >>> check_image_batch(np.zeros((2, 784)), owner="my_function", two_d="rows").shape
+    (2, 28, 28)
+    """
+    images = np.asarray(images)
+    if images.ndim == 2 and two_d == "rows":
+        height, width = infer_image_shape(images.shape[1], owner=owner)
+        images = images.reshape(len(images), height, width)
+    elif images.ndim == 2 and two_d == "one image":
+        raise ValueError(
+            f"{owner} expects a batch of {name} (n_images, height, width); got one 2-d array of "
+            f"shape {images.shape}. Use {name}[np.newaxis] for a single image."
+        )
+    if images.ndim == 4 and images.shape[3] == 1:
+        images = images[..., 0]
+    rows = " or flat square rows (n_images, n_pixels)" if two_d == "rows" else ""
+    if colour and not (images.ndim == 3 or (images.ndim == 4 and images.shape[3] in (3, 4))):
+        raise ValueError(
+            f"{name} must be images of shape (n_images, height, width[, channels]){rows}; got "
+            f"an array of shape {images.shape}."
+        )
+    if not colour and images.ndim != 3:
+        raise ValueError(
+            f"{owner} expects grayscale {name} of shape (n_images, height, width){rows}; got "
+            f"shape {images.shape}. {fix}"
+        )
+    if images.dtype.kind not in "uifb":
+        raise ValueError(f"{owner} expects numeric {name}; got dtype {images.dtype}.")
+    if not empty and len(images) == 0:
+        raise ValueError(f"{name} is empty: {owner} has nothing to draw.")
+    return images
+
+
+def choose_image_shape(shape_from_array, image_shape, fitted_shape, *, reset):
+    """The image shape of flat rows: the array's own (images given as arrays), else the
+    ``image_shape`` parameter, else the shape seen at fit (after fit), else ``None`` (a square
+    is inferred)."""
+    if shape_from_array is not None:
+        return shape_from_array
+    if image_shape is not None:
+        return tuple(image_shape)
+    if not reset:
+        return fitted_shape
+    return None

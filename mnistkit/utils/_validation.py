@@ -125,3 +125,27 @@ def sorted_labels(values, name="y"):
             f"{name} mixes labels of types {', '.join(kinds)}, which cannot be ordered; use "
             "labels of one type (convert them, e.g. with .astype(str))."
         ) from None
+
+
+def labels_of_fit(estimator, y):
+    """The classes a fitted classifier knows (``classes_``), to evaluate it on ``y`` with, or
+    ``None`` when it has none or ``y`` holds labels it never saw (the evaluation then uses the
+    labels it finds, so those samples still count)."""
+    labels = getattr(estimator, "classes_", None)
+    if labels is not None and not np.isin(np.asarray(y), labels).all():
+        return None
+    return labels
+
+
+def network_summary(estimator):
+    """What a fitted network (a pipeline's last step, or the estimator itself) recorded about
+    its training: ``history`` (per-epoch figures), ``n_parameters`` and ``parameter_counts``
+    (per layer), each only where the estimator has it."""
+    final = estimator[-1] if hasattr(estimator, "steps") else estimator
+    summary = {}
+    if getattr(final, "history_", None) is not None:
+        summary["history"] = final.history_
+    if hasattr(final, "n_parameters_"):
+        summary["n_parameters"] = int(final.n_parameters_)
+        summary["parameter_counts"] = dict(getattr(final, "parameter_counts_", {}))
+    return summary

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...utils._validation import network_summary
 from .._fields import between, suite_field, table_of
 from ._base import (
     EntryKind,
@@ -90,16 +91,16 @@ class ClassifierKind(EntryKind):
         result.predict_seconds = evaluation.extras["predict_seconds"]
         result.metrics = evaluation.to_dict()
         result.details["params"] = jsonable_params(model)
-        final = model.steps[-1][1] if hasattr(model, "steps") else model
-        history = getattr(final, "history_", None)
+        network = network_summary(model)
+        history = network.get("history")
         if history:
             result.details["history"] = history
             result.metrics["train_accuracy"] = history["accuracy"][-1]
             if "val_accuracy" in history:
                 result.metrics["validation_accuracy"] = history["val_accuracy"][-1]
-        if hasattr(final, "n_parameters_"):
-            result.metrics["n_parameters"] = final.n_parameters_
-            result.details["parameter_counts"] = final.parameter_counts_
+        if "n_parameters" in network:
+            result.metrics["n_parameters"] = network["n_parameters"]
+            result.details["parameter_counts"] = network["parameter_counts"]
         steps = dict(getattr(model, "steps", []))
         if "hogtransformer" in steps:
             # What the lab reports timed: HOG features of every train and test image.
