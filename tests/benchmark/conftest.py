@@ -73,6 +73,7 @@ reported_finding = "bright where the strokes are"
 
 [[entries]]
 id = "nb.probe-again"
+probe_of = "nb"
 model = "pixels-gaussian-nb"
 reported = { test_accuracy = 0.1 }
 

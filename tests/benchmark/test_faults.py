@@ -355,6 +355,25 @@ def test_a_record_edited_by_hand_is_marked_invalid_and_the_report_still_written(
     assert "invalid" in index.with_name("summary.md").read_text()
 
 
+def test_the_runner_runs_a_record_edited_by_hand_again(results, tmp_path):
+    # Belief is decided in one place: what the report marks invalid, the runner runs again.
+    _edit(record_path(results, "nb", 0), lambda r: r["metrics"].update(accuracy=0.999))
+    suite = tmp_path / "nb.toml"
+    suite.write_text(NB)
+    todo, current = _runner.plan_runs(load_suite(suite), results)
+    assert current == [] and "its record is not believed" in todo[0].reason
+    assert "accuracy 0.999 disagrees" in todo[0].reason
+    run_suite(suite, results, progress=False)
+    assert Result.read(record_path(results, "nb", 0)).metrics["accuracy"] != 0.999
+    assert load_report_data_status(results) == "ok"
+
+
+def load_report_data_status(results):
+    from mnistkit.benchmark._report._outcomes import load_report_data
+
+    return load_report_data(results).outcomes[0].status
+
+
 def _save(path, **arrays):
     with open(path, "wb") as handle:
         np.savez(handle, **arrays)

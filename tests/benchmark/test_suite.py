@@ -330,3 +330,18 @@ def test_a_non_editable_install_finds_the_shipped_suites_by_name(tmp_path):
     ).stdout.split()
     assert printed[0].startswith(str(target)) and printed[1].startswith(str(target))
     assert int(printed[2]) == 7
+
+
+def test_probe_of_names_another_entry_of_the_suite(tmp_path):
+    path = tmp_path / "probe.toml"
+    path.write_text(
+        'name = "probe"\n[[entries]]\nid = "a"\nmodel = "pixels-gaussian-nb"\n'
+        '[[entries]]\nid = "a.probe-b"\nmodel = "pixels-gaussian-nb"\nprobe_of = "missing"\n'
+    )
+    with pytest.raises(SuiteError, match=r"'probe_of' must name another entry .*'missing'"):
+        load_suite(path)
+    path.write_text(path.read_text().replace('probe_of = "missing"', 'probe_of = "a.probe-b"'))
+    with pytest.raises(SuiteError, match=r"'probe_of' must name another entry"):
+        load_suite(path)
+    path.write_text(path.read_text().replace('probe_of = "a.probe-b"', 'probe_of = "a"'))
+    assert load_suite(path).entries[1].probe_of == "a"
