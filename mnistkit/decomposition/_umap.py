@@ -2,7 +2,7 @@
 
 from numbers import Integral, Real
 
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._quiet import quiet_native_import
@@ -12,7 +12,7 @@ from ..utils._validation import check_numeric_array
 __all__ = ["UMAPEmbedding", "make_umap"]
 
 
-class UMAPEmbedding(TransformerMixin, BaseEstimator):
+class UMAPEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """UMAP embedding (umap-learn) that stays unsupervised inside a pipeline.
 
     ``umap.UMAP.fit(X, y)`` runs *supervised* UMAP when it receives labels, and a scikit-learn
@@ -46,6 +46,10 @@ class UMAPEmbedding(TransformerMixin, BaseEstimator):
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when X has string column names.
+
+    Like scikit-learn's transformers, it names its output columns (``get_feature_names_out``:
+    ``umapembedding0``, ``umapembedding1``, ...) and returns pandas or polars frames after
+    ``set_output(transform="pandas")``, so it fits a ``ColumnTransformer``.
 
     Examples
     --------
@@ -143,6 +147,12 @@ class UMAPEmbedding(TransformerMixin, BaseEstimator):
             Coordinates.
         """
         return self.fit(X).umap_.embedding_
+
+    @property
+    def _n_features_out(self):
+        """Output columns, for ``get_feature_names_out`` (scikit-learn's convention); only
+        once fitted, so that an unfitted one raises NotFittedError."""
+        return self.umap_.n_components
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -11,21 +11,25 @@ layer helpers in ``_layers.py``, and the data rules (scaling, weights, hold-out,
 
 import copy
 import math
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ..exceptions import MnistkitWarning
 from ..utils._sklearn_compat import _fit_context
 from ..utils._validation import check_numeric_array, sorted_labels
 from ._backend import dtype_policy, import_keras, releasing_custom_gradients, resolve_precision
+from ._compile import make_loss, make_metrics, make_optimizer, takes_one_hot
 from ._data import (
     check_sample_weight,
     class_weight_factors,
     hold_out,
     loss_weights,
+    mean_one,
     probabilities,
     scale_inputs,
     shuffled_batches,
@@ -91,8 +95,29 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
     # --- Step 2: targets --------------------------------------------------------------------
 
-    def _encode_targets(self, y, classes=None):
+    def _encode_targets(self, y, classes=None, *, multilabel=None):
+        """``(classes, codes)`` of ``y``: sorted labels and each sample's index among them, or,
+        for a multilabel indicator matrix, the label columns ``0..n-1`` and the 0/1 matrix.
+
+        ``multilabel`` is what the fitted network takes (``None`` when fitting anew): y of the
+        other kind is refused.
+        """
         name = type(self).__name__
+        if hasattr(y, "ndim") or isinstance(y, list | tuple):
+            shape = np.shape(y) if not hasattr(y, "toarray") else y.shape
+            if len(shape) == 2 and shape[1] > 1:
+                if multilabel is False:
+                    raise ValueError(
+                        f"{name} was fitted on class labels (one per sample); got a 2-d y of "
+                        f"shape {shape}. Pass class labels, or fit anew on the indicator matrix."
+                    )
+                return self._encode_multilabel(y, classes)
+        if multilabel:
+            raise ValueError(
+                f"{name} was fitted on multilabel y ({len(classes)} indicator columns); got "
+                "class labels. Pass an indicator matrix of the same columns."
+            )
+        y = column_or_1d(y, warn=True)
         found = sorted_labels(y, "y")  # before the type check, which says only "unknown"
         check_classification_targets(y)
         if classes is None:
@@ -123,10 +148,52 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             )
         return classes, np.searchsorted(classes, y)
 
+    def _encode_multilabel(self, y, classes):
+        """A multilabel indicator matrix: one sigmoid unit per column, as MLPClassifier."""
+        name = type(self).__name__
+        kind = type_of_target(y)
+        if kind != "multilabel-indicator":
+            raise ValueError(
+                f"{name}: y is a 2-d array but not a multilabel indicator matrix (scikit-learn "
+                f"reads it as {kind!r}); pass class labels (one per sample) or a 0/1 matrix "
+                "with one column per label."
+            )
+        indicator = np.asarray(y.toarray() if hasattr(y, "toarray") else y)
+        n_labels = indicator.shape[1]
+        if classes is not None and len(classes) != n_labels:
+            raise ValueError(
+                f"{name} was fitted on {len(classes)} label columns; y has {n_labels}."
+            )
+        if classes is None and len(indicator) and (indicator.sum(axis=1) == 1).all():
+            warnings.warn(
+                f"{name}: y is a one-hot matrix (exactly one 1 per row), which scikit-learn "
+                "reads as multilabel: the network learns one sigmoid unit per column and "
+                "predict returns indicator rows. To learn one class per sample (a softmax), "
+                "pass class labels instead: y.argmax(axis=1).",
+                MnistkitWarning,
+                stacklevel=4,
+            )
+        return np.arange(n_labels), indicator.astype(np.float32)
+
     def _loss_weights(self, codes, sample_weight):
-        """Per-sample loss weights (``sample_weight`` times ``class_weight``), or None."""
+        """Per-sample loss weights (``sample_weight`` times ``class_weight``, scaled to mean 1
+        over the training part), or None."""
+        if self.class_weight is not None and codes.ndim == 2:
+            raise ValueError(
+                f"{type(self).__name__}: class_weight weighs the class of each sample, but "
+                "multilabel y gives a sample several labels. Pass sample_weight instead."
+            )
         factors = class_weight_factors(self.class_weight, self.classes_, codes)
         return loss_weights(codes, sample_weight, factors)
+
+    def _head(self):
+        """``(units, activation)`` of the output layer: one sigmoid unit for two classes, one
+        per label for multilabel targets, else a softmax over the classes."""
+        if getattr(self, "multilabel_", False):
+            return len(self.classes_), "sigmoid"
+        if len(self.classes_) == 2:
+            return 1, "sigmoid"
+        return len(self.classes_), "softmax"
 
     # --- Step 3: the network ----------------------------------------------------------------
 
@@ -135,44 +202,35 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         raise NotImplementedError
 
     def _build_model(self, keras, input_shape):
-        n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
+        n_outputs, activation = self._head()
         model = keras.Sequential(name=type(self).__name__.lower())
         model.add(keras.Input(shape=input_shape, name="input"))
         for layer in self._hidden_layers(keras):
             model.add(layer)
-        activation = "sigmoid" if n_outputs == 1 else "softmax"
         # Probabilities in float32 whatever the precision (Keras's mixed-precision advice).
         model.add(
             keras.layers.Dense(n_outputs, activation=activation, name="output", dtype="float32")
         )
         return model
 
-    def _make_optimizer(self, keras, steps_per_epoch, epochs):
-        defaults = {"adam": 1e-3, "rmsprop": 1e-3, "sgd": 1e-2, "nadam": 1e-3}
-        rate = self.learning_rate if self.learning_rate is not None else defaults[self.optimizer]
-        if self.learning_rate_schedule == "cosine" and epochs is not None:
-            total = max(1, steps_per_epoch * epochs)
-            warmup = min(total - 1, round(self.warmup_epochs * steps_per_epoch))
-            rate = keras.optimizers.schedules.CosineDecay(
-                initial_learning_rate=rate / 10 if warmup else rate,
-                decay_steps=max(1, total - warmup),
-                warmup_target=rate if warmup else None,
-                warmup_steps=warmup,
-            )
-        if self.optimizer == "sgd":
-            return keras.optimizers.SGD(learning_rate=rate, momentum=self.momentum)
-        return {
-            "adam": keras.optimizers.Adam,
-            "rmsprop": keras.optimizers.RMSprop,
-            "nadam": keras.optimizers.Nadam,
-        }[self.optimizer](learning_rate=rate)
-
     def _compile(self, keras, steps_per_epoch, epochs):
-        binary = len(self.classes_) == 2
+        """Compile ``model_`` with fresh copies of the optimizer (and schedule over
+        ``epochs``; ``None``: a constant rate), the loss and the metrics."""
+        _, activation = self._head()
+        optimizer = make_optimizer(
+            keras,
+            self.optimizer,
+            learning_rate=self.learning_rate,
+            momentum=self.momentum,
+            schedule=self.learning_rate_schedule,
+            warmup_epochs=self.warmup_epochs,
+            steps_per_epoch=steps_per_epoch,
+            epochs=epochs,
+        )
         self.model_.compile(
-            optimizer=self._make_optimizer(keras, steps_per_epoch, epochs),
-            loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
-            metrics=["accuracy"],
+            optimizer=optimizer,
+            loss=make_loss(keras, self.loss, binary=activation == "sigmoid"),
+            metrics=make_metrics(self.metrics),
         )
 
     # --- Step 4: training -------------------------------------------------------------------
@@ -219,13 +277,15 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             )
         X = self._prepare_inputs(X, reset=reset)
         self._check_architecture(X.shape[1:])
-        y = column_or_1d(y, warn=True)
-        if len(y) != len(X):
-            raise ValueError(f"X has {len(X)} samples but y has {len(y)} labels.")
         if reset:
             self.classes_, codes = self._encode_targets(y, classes)
+            self.multilabel_ = codes.ndim == 2
         else:
-            _, codes = self._encode_targets(y, self.classes_)
+            _, codes = self._encode_targets(
+                y, self.classes_, multilabel=getattr(self, "multilabel_", False)
+            )
+        if len(codes) != len(X):
+            raise ValueError(f"X has {len(X)} samples but y has {len(codes)} labels.")
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, len(X))
         if validation_data is not None:
@@ -239,7 +299,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 train, held_out = split
                 validation = (X[held_out], self._targets(codes[held_out]))
                 if sample_weight is not None:
-                    validation += (sample_weight[held_out],)
+                    validation += (mean_one(sample_weight[held_out]),)
                     sample_weight = sample_weight[train]
                 X, codes = X[train], codes[train]
         return X, codes, self._loss_weights(codes, sample_weight), validation
@@ -253,19 +313,29 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             )
         X_val, y_val = validation_data[:2]
         X_val = self._prepare_inputs(X_val, reset=False)
-        _, val_codes = self._encode_targets(column_or_1d(y_val), self.classes_)
+        _, val_codes = self._encode_targets(
+            y_val, self.classes_, multilabel=getattr(self, "multilabel_", False)
+        )
         if len(val_codes) != len(X_val):
             raise ValueError(
                 f"validation_data has {len(X_val)} inputs but {len(val_codes)} labels."
             )
         validation = (X_val, self._targets(val_codes))
         if len(validation_data) == 3:
-            validation += (check_sample_weight(validation_data[2], len(X_val)),)
+            validation += (mean_one(check_sample_weight(validation_data[2], len(X_val))),)
         return validation
 
     def _targets(self, codes):
-        """What the network's loss takes: float 0/1 for one sigmoid unit, else class codes."""
-        return codes.astype(np.float32) if len(self.classes_) == 2 else codes
+        """What the network's loss takes: the 0/1 matrix for multilabel targets, float 0/1
+        for one sigmoid unit, one-hot rows for a categorical loss, else class codes."""
+        if codes.ndim == 2:
+            return codes
+        n_outputs, _ = self._head()
+        if n_outputs == 1:
+            return codes.astype(np.float32)
+        if takes_one_hot(self.loss, n_outputs):
+            return np.eye(n_outputs, dtype=np.float32)[codes]
+        return codes
 
     # --- Step 5: initialise, train ------------------------------------------------------------
 
@@ -474,7 +544,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         self._check_architecture(X.shape[1:])
         with releasing_custom_gradients():
             output = self.model_.predict(X, batch_size=max(self.batch_size, 512), verbose=0)
-        return probabilities(output)
+        return probabilities(output, multilabel=getattr(self, "multilabel_", False))
 
     def predict(self, X):
         """Predicted class labels.
@@ -490,6 +560,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             Labels from ``classes_``.
         """
         proba = self.predict_proba(X)
+        if getattr(self, "multilabel_", False):
+            return (proba >= 0.5).astype(np.int64)  # indicator rows, as MLPClassifier
         return self.classes_[np.argmax(proba, axis=1)]
 
     def save(self, path):
@@ -530,7 +602,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         return save_classifier(self, path)
 
     @classmethod
-    def load(cls, path, **params):
+    def load(cls, path, *, custom_objects=None, safe_mode=True, **params):
         """Load a classifier written by :meth:`save`.
 
         With ``warm_start=True`` (``loaded.set_params(warm_start=True)``) a ``fit`` continues
@@ -540,6 +612,14 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         ----------
         path : str or path-like
             A ``.keras`` file written by :meth:`save` of this class.
+        custom_objects : dict, default=None
+            Classes and functions the network (or an optimizer, loss or metric parameter)
+            uses that Keras does not know by name: custom layers, losses, metrics, as
+            ``{"MyLayer": MyLayer}``, exactly as ``keras.saving.load_model`` takes them.
+        safe_mode : bool, default=True
+            Keras's safe mode: a network with a ``Lambda`` layer holds code, which runs when
+            it is loaded, so Keras refuses it unless this is False. Pass ``False`` only for a
+            file you trust; it applies to this call alone (no global switch).
         **params : dict
             Parameters to set on the loaded classifier: what :meth:`save` does not store
             because it is code (``callbacks``; ``model``, the build function of a
@@ -552,7 +632,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         """
         from ._persistence import load_classifier
 
-        return load_classifier(cls, path, params)
+        return load_classifier(
+            cls, path, params, custom_objects=custom_objects, safe_mode=safe_mode
+        )
 
     def summary(self):
         """The network's layers, output shapes and parameter counts, as text."""
@@ -564,5 +646,6 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
+        tags.classifier_tags.multi_label = True  # a 2-d indicator y: one sigmoid per label
         tags.input_tags.three_d_array = True  # image batches (n, height, width[, channels])
         return tags

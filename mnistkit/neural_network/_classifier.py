@@ -170,6 +170,8 @@ class KerasClassifier(BaseKerasClassifier):
         *,
         model_params=None,
         optimizer="adam",
+        loss=None,
+        metrics=None,
         learning_rate=None,
         learning_rate_schedule="cosine",
         warmup_epochs=0.0,
@@ -190,6 +192,8 @@ class KerasClassifier(BaseKerasClassifier):
         self.model = model
         self.model_params = model_params
         self.optimizer = optimizer
+        self.loss = loss
+        self.metrics = metrics
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
         self.warmup_epochs = warmup_epochs
@@ -402,10 +406,10 @@ class KerasClassifier(BaseKerasClassifier):
                 "output layer out. KerasClassifier adds it (one softmax unit per class, or one "
                 "sigmoid unit for two classes) and the matching loss."
             )
-        n_outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
+        n_outputs, activation = self._head()
         outputs = keras.layers.Dense(
             n_outputs,
-            activation="sigmoid" if n_outputs == 1 else "softmax",
+            activation=activation,
             name="output",
             dtype="float32",
         )(features)

@@ -168,6 +168,8 @@ class KerasCNN(BaseKerasClassifier):
         horizontal_flip=False,
         shift_range=0.0,
         optimizer="adam",
+        loss=None,
+        metrics=None,
         learning_rate=0.008,
         learning_rate_schedule="cosine",
         warmup_epochs=0.5,
@@ -198,6 +200,8 @@ class KerasCNN(BaseKerasClassifier):
         self.horizontal_flip = horizontal_flip
         self.shift_range = shift_range
         self.optimizer = optimizer
+        self.loss = loss
+        self.metrics = metrics
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
         self.warmup_epochs = warmup_epochs

@@ -19,6 +19,7 @@ __all__ = [
     "hold_out",
     "looks_like_pixels",
     "loss_weights",
+    "mean_one",
     "probabilities",
     "scale_inputs",
     "shuffled_batches",
@@ -40,10 +41,13 @@ def looks_like_pixels(X, largest):
     return bool(X.size) and 127.5 < largest <= 255 and float(np.min(X)) >= 0
 
 
-def probabilities(output):
+def probabilities(output, *, multilabel=False):
     """The network's outputs as float64 rows that sum to 1 (scikit-learn's ``log_loss``
-    checks the sum to float64 precision; float32 softmax rows miss it by about 1e-7)."""
+    checks the sum to float64 precision; float32 softmax rows miss it by about 1e-7); for
+    multilabel targets, each label's own probability."""
     output = np.asarray(output, dtype=np.float64)
+    if multilabel:
+        return output
     if output.shape[1] == 1:
         return np.hstack([1 - output, output])
     return output / output.sum(axis=1, keepdims=True)
@@ -153,24 +157,40 @@ def class_weight_factors(class_weight, classes, codes):
     return factors
 
 
-def loss_weights(codes, sample_weight, factors):
-    """Per-sample loss weights: ``sample_weight`` times the class factor, as float32, or None.
+def mean_one(weights):
+    """``weights`` scaled to mean 1, as float32 (unchanged when they are all zero).
 
-    The product is checked to be finite in float32, the loss's precision: two weights that
-    each fit may not fit multiplied.
+    Keras averages the weighted losses of a batch over its samples, so the weights' scale
+    would act as a learning-rate factor (weights of 1/n train n times slower than weights of
+    1). Scaled to mean 1 only their ratios count, as scikit-learn means it: multiplying every
+    weight by 10 leaves the fitted network unchanged. The division is done in float64, so
+    weights differing only by a common factor give the same float32 values.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    mean = weights.mean() if weights.size else 0.0
+    return (weights / mean if mean > 0 else weights).astype(np.float32)
+
+
+def loss_weights(codes, sample_weight, factors):
+    """Per-sample loss weights: ``sample_weight`` times the class factor, scaled to mean 1
+    (see :func:`mean_one`), as float32; None when neither is given.
+
+    The product is formed in float64 (each factor is within float32), so it cannot overflow;
+    a training part whose weights are all zero is refused (the hold-out may take every sample
+    that had weight).
     """
     if factors is None and sample_weight is None:
         return None
     weights = np.ones(len(codes)) if sample_weight is None else sample_weight.copy()
     if factors is not None:
         weights *= factors[codes]
-    if weights.size and weights.max() > FLOAT32_MAX:
+    if len(codes) and not weights.any():
         raise ValueError(
-            f"sample_weight times class_weight reaches {weights.max():.3g}, beyond float32 "
-            f"(up to {FLOAT32_MAX:.3g}), the loss's precision; scale the weights "
-            "down (only their ratios matter)."
+            "every training sample has weight zero (sample_weight times class_weight, after "
+            "the validation hold-out): there is nothing to learn from. Give some training "
+            "samples a positive weight."
         )
-    return weights.astype(np.float32)
+    return mean_one(weights)
 
 
 def hold_out(codes, n_classes, fraction, seed):
@@ -189,15 +209,16 @@ def hold_out(codes, n_classes, fraction, seed):
         raise ValueError(
             f"validation_fraction={fraction} leaves no training samples out of {len(codes)}."
         )
-    counts = np.bincount(codes, minlength=n_classes)
-    present = np.count_nonzero(counts)
-    stratify = (
-        codes
-        if counts[counts > 0].min() >= 2
-        and n_validation >= present
-        and len(codes) - n_validation >= present
-        else None
-    )
+    stratify = None
+    if codes.ndim == 1:  # multilabel rows have no one class to stratify on
+        counts = np.bincount(codes, minlength=n_classes)
+        present = np.count_nonzero(counts)
+        if (
+            counts[counts > 0].min() >= 2
+            and n_validation >= present
+            and len(codes) - n_validation >= present
+        ):
+            stratify = codes
     return train_test_split(
         np.arange(len(codes)), test_size=n_validation, stratify=stratify, random_state=seed
     )

@@ -96,6 +96,8 @@ class KerasMLP(BaseKerasClassifier):
         dropout=0.2,
         batch_normalization=False,
         optimizer="adam",
+        loss=None,
+        metrics=None,
         learning_rate=None,
         learning_rate_schedule="cosine",
         warmup_epochs=0.0,
@@ -118,6 +120,8 @@ class KerasMLP(BaseKerasClassifier):
         self.dropout = dropout
         self.batch_normalization = batch_normalization
         self.optimizer = optimizer
+        self.loss = loss
+        self.metrics = metrics
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
         self.warmup_epochs = warmup_epochs

@@ -6,14 +6,13 @@ import math
 import textwrap
 from numbers import Integral, Real
 
-from ..utils._sklearn_compat import Interval, StrOptions
+from ..utils._sklearn_compat import HasMethods, Interval, StrOptions
 
 __all__ = [
     "ACTIVATIONS",
     "AUTO_MAX_EPOCHS",
     "AUTO_MIN_EPOCHS",
     "AUTO_MIN_STEPS",
-    "OPTIMIZERS",
     "TRAINING_PARAMETER_CONSTRAINTS",
     "TRAINING_PARAMETER_DOCS",
     "auto_epochs",
@@ -22,10 +21,11 @@ __all__ = [
 
 ACTIVATIONS = {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "swish", "linear"}
 
-OPTIMIZERS = ("adam", "rmsprop", "sgd", "nadam")
 
 TRAINING_PARAMETER_CONSTRAINTS = {
-    "optimizer": [StrOptions(set(OPTIMIZERS))],
+    "optimizer": [str, HasMethods(["get_config"])],
+    "loss": [None, str, callable],
+    "metrics": [None, list],
     "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
     "learning_rate_schedule": [StrOptions({"constant", "cosine"})],
     "warmup_epochs": [Interval(Real, 0, None, closed="left")],
@@ -48,11 +48,33 @@ TRAINING_PARAMETER_CONSTRAINTS = {
 #: The documentation of every parameter in TRAINING_PARAMETER_CONSTRAINTS: (type, description).
 #: :func:`document_training_parameters` adds ``default=...`` from each class's own signature.
 TRAINING_PARAMETER_DOCS = {
-    "optimizer": ('{"adam", "rmsprop", "sgd", "nadam"}', "Optimiser."),
+    "optimizer": (
+        "str or keras.optimizers.Optimizer",
+        'Any Keras optimizer, by name (``"adam"``, ``"adamw"``, ``"sgd"``, ``"rmsprop"``, '
+        '``"nadam"``, ...) or as an instance (``keras.optimizers.AdamW(weight_decay=0.05)``). '
+        "Each fit trains a new one built from its config, so the instance given here is never "
+        "trained and the estimator clones and pickles as usual; ``learning_rate`` (when set) "
+        "and the schedule replace its learning rate.",
+    ),
+    "loss": (
+        "str, keras.losses.Loss, callable or None",
+        "The loss. ``None``: cross-entropy matching the head (binary for one sigmoid unit and "
+        "for multilabel targets, sparse categorical otherwise). Any Keras loss the head can "
+        "take, by name or as an instance: a sparse loss gets class codes, one sigmoid unit "
+        "0/1, and any other loss on a softmax one-hot rows (so "
+        "``keras.losses.CategoricalCrossentropy(label_smoothing=0.1)`` and "
+        "``keras.losses.CategoricalFocalCrossentropy()`` work as they are).",
+    ),
+    "metrics": (
+        "list or None",
+        "Metrics recorded per epoch in ``history_`` besides the loss and the accuracy (Keras "
+        'names such as ``"auc"`` or ``keras.metrics`` instances, copied per fit); the '
+        "validation ones appear as ``val_<name>``.",
+    ),
     "learning_rate": (
         "float or None",
-        "Initial (peak) learning rate; ``None`` uses the optimiser's default (0.01 for SGD, "
-        "else 0.001).",
+        "Initial (peak) learning rate; ``None`` uses the optimizer's own (Keras's default for "
+        "a name: 0.01 for SGD, 0.001 for the others).",
     ),
     "learning_rate_schedule": (
         '{"constant", "cosine"}',
@@ -60,7 +82,7 @@ TRAINING_PARAMETER_DOCS = {
         "warm-up from a tenth of it.",
     ),
     "warmup_epochs": ("float", "Length of the warm-up, in epochs."),
-    "momentum": ("float", 'Momentum of ``optimizer="sgd"``.'),
+    "momentum": ("float", 'Momentum of ``optimizer="sgd"`` (an SGD instance keeps its own).'),
     "batch_size": ("int", "Samples per gradient step."),
     "precision": (
         '{"auto", "float32", "mixed_bfloat16"}',

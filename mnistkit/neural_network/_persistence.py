@@ -47,22 +47,35 @@ def _encode(value):
         return {"__pairs__": [[_encode(key), _encode(item)] for key, item in value.items()]}
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if hasattr(value, "get_config"):  # a Keras optimizer, loss or metric given as a parameter
+        from ._backend import import_keras
+
+        return {"__keras__": import_keras().saving.serialize_keras_object(value)}
     raise TypeError(f"{type(value).__name__} cannot be saved")
 
 
-def _decode(value):
+def _decode(value, keras_object=None):
+    """The value :func:`_encode` wrote; ``keras_object`` rebuilds a serialized Keras object
+    (``None``: such an entry is refused)."""
     if isinstance(value, list):
-        return [_decode(item) for item in value]
+        return [_decode(item, keras_object) for item in value]
     if not isinstance(value, dict):
         return value
+    if "__keras__" in value:
+        if keras_object is None:
+            raise ValueError("a Keras object where none can be")
+        return keras_object(value["__keras__"])
     if "__ndarray__" in value:
         return np.asarray(_decode(value["__ndarray__"]), dtype=np.dtype(value["dtype"]))
     if "__tuple__" in value:
-        return tuple(_decode(item) for item in value["__tuple__"])
+        return tuple(_decode(item, keras_object) for item in value["__tuple__"])
     if "__dict__" in value:
-        return {key: _decode(item) for key, item in value["__dict__"].items()}
+        return {key: _decode(item, keras_object) for key, item in value["__dict__"].items()}
     if "__pairs__" in value:
-        return {_decode(key): _decode(item) for key, item in value["__pairs__"]}
+        return {
+            _decode(key, keras_object): _decode(item, keras_object)
+            for key, item in value["__pairs__"]
+        }
     raise ValueError(f"unknown entry {sorted(value)}")
 
 
@@ -120,10 +133,12 @@ def save_classifier(estimator, path):
     return path
 
 
-def load_classifier(cls, path, params=None):
+def load_classifier(cls, path, params=None, *, custom_objects=None, safe_mode=True):
     """Read a classifier written by :func:`save_classifier`; ``cls`` must match its class.
 
-    ``params`` are set on the loaded estimator (the unsaved ``callbacks`` or ``model``).
+    ``params`` are set on the loaded estimator (the unsaved ``callbacks`` or ``model``);
+    ``custom_objects`` and ``safe_mode`` are Keras's, for the network and for optimizer, loss
+    and metric parameters that are Keras objects.
     """
     from ._backend import import_keras
 
@@ -132,8 +147,15 @@ def load_classifier(cls, path, params=None):
         raise FileNotFoundError(f"{path} does not exist.")
     state = _read_state(path)
     _check_state(state, cls, path)
+    keras = import_keras()
+
+    def keras_object(config):
+        return keras.saving.deserialize_keras_object(
+            config, custom_objects=custom_objects, safe_mode=safe_mode
+        )
+
     try:
-        decoded_params = _decode(state["params"])
+        decoded_params = _decode(state["params"], keras_object)
         fitted = _decode(state["fitted"])
     except (ValueError, TypeError, KeyError) as exc:
         raise ValueError(f"{path}: the saved estimator state is malformed ({exc}).") from None
@@ -143,8 +165,26 @@ def load_classifier(cls, path, params=None):
         estimator.set_params(**params)
     for name, value in fitted.items():
         setattr(estimator, name, value)
-    keras = import_keras()
-    estimator.model_ = keras.saving.load_model(path)
+    try:
+        estimator.model_ = keras.saving.load_model(
+            path, custom_objects=custom_objects, safe_mode=safe_mode
+        )
+    except (TypeError, ValueError) as exc:
+        text = str(exc)
+        if "safe_mode" in text or "Lambda" in text:
+            raise ValueError(
+                f"{path}: the network holds code (a Lambda layer) that Keras refuses to load "
+                "in safe mode, since loading it runs that code. If you trust the file, load "
+                f"it with {cls.__name__}.load(path, safe_mode=False)."
+            ) from exc
+        if "Unknown" in text or "custom_objects" in text or "Could not locate" in text:
+            raise ValueError(
+                f"{path}: the network uses a layer, loss or metric class Keras does not know "
+                f"({text.splitlines()[0]}). Pass it: {cls.__name__}.load(path, "
+                "custom_objects={'MyLayer': MyLayer}) (or register it with "
+                "keras.saving.register_keras_serializable)."
+            ) from exc
+        raise
     _check_outputs(estimator, path)
     return estimator
 

@@ -335,10 +335,11 @@ def test_augmentation_transforms_training_images_only(small_mnist):
 
 def test_bad_parameters(small_mnist):
     X, y, _, _ = small_mnist
-    with pytest.raises(
-        ValueError, match="The 'optimizer' parameter of KerasMLP must be a str among"
-    ):
-        KerasMLP(optimizer="adagrad").fit(X[:20], y[:20])
+    # Any Keras optimizer name is accepted; a misspelt one is named with the choices.
+    with pytest.raises(ValueError, match=r"optimizer='adamm' is not a Keras optimizer; use a name"):
+        KerasMLP(optimizer="adamm").fit(X[:20], y[:20])
+    with pytest.raises(ValueError, match=r"The 'optimizer' parameter of KerasMLP must be"):
+        KerasMLP(optimizer=5).fit(X[:20], y[:20])
     with pytest.raises(ValueError, match="dropout has 2 values but there are 1 layers"):
         KerasMLP((32,), dropout=(0.1, 0.2)).fit(X[:20], y[:20])
     with pytest.raises(ValueError, match="dense_dropout must be in"):

@@ -78,9 +78,13 @@ def test_sample_weights_are_finite_non_negative_and_representable(data, weight, 
     X, y = data
     with pytest.raises(ValueError, match=message):
         tiny().fit(X, y, sample_weight=np.full(len(y), weight))
-    # Two weights that each fit can overflow multiplied.
-    with pytest.raises(ValueError, match=r"sample_weight times class_weight reaches"):
-        tiny(class_weight={0: 1e30}).fit(X, y, sample_weight=np.full(len(y), 1e30))
+    # Two weights that each fit in float32 are multiplied in float64 and scaled to mean 1, so
+    # their product cannot overflow: only the ratios count.
+    big = tiny(class_weight={0: 1e30}).fit(X, y, sample_weight=np.full(len(y), 1e30))
+    assert np.isfinite(big.history_["loss"]).all()
+    # Weights that are all zero once combined leave nothing to learn from.
+    with pytest.raises(ValueError, match=r"every training sample has weight zero"):
+        tiny(class_weight=dict.fromkeys(np.unique(y).tolist(), 0.0)).fit(X, y)
 
 
 def test_a_nan_loss_raises_naming_the_cause_and_leaves_nothing_fitted(data):

@@ -1,0 +1,121 @@
+"""What a network is compiled with: the optimizer (with the learning-rate schedule), the loss
+and the metrics, made fresh for every fit from the estimator's parameters.
+
+A parameter may be a Keras name or a Keras object. Objects are never trained themselves: each
+fit gets a copy (the optimizer is rebuilt from its config, so that the schedule can replace
+its learning rate), so the estimator clones, pickles and grid-searches as usual.
+"""
+
+import copy
+
+__all__ = ["loss_name", "make_loss", "make_metrics", "make_optimizer", "takes_one_hot"]
+
+
+def _fresh(value):
+    """A name or a plain function as it is; an object as a copy of its own."""
+    return value if isinstance(value, str) or _is_function(value) else copy.deepcopy(value)
+
+
+def _is_function(value):
+    import types
+
+    return isinstance(value, types.FunctionType | types.BuiltinFunctionType)
+
+
+def _significant(rate):
+    """A float32 learning rate read back as the decimal it was given (0.001, not 0.0010000000475),
+    so that a schedule built from it is the one built from the number the user typed."""
+    return float(f"{float(rate):.7g}")
+
+
+def make_optimizer(
+    keras, optimizer, *, learning_rate, momentum, schedule, warmup_epochs, steps_per_epoch, epochs
+):
+    """A new optimizer for one fit.
+
+    ``optimizer`` is a Keras optimizer name or instance; ``learning_rate`` (when not None)
+    replaces its rate, and under ``schedule="cosine"`` (with ``epochs`` known) the rate becomes
+    the peak of a cosine decay over the fit, after ``warmup_epochs`` of linear warm-up from a
+    tenth of it. ``momentum`` is applied to ``"sgd"`` given by name (an instance keeps its own).
+    """
+    if isinstance(optimizer, str):
+        try:
+            template = keras.optimizers.get(optimizer)
+        except ValueError:
+            raise ValueError(
+                f"optimizer={optimizer!r} is not a Keras optimizer; use a name such as "
+                "'adam', 'adamw', 'sgd', 'rmsprop' or 'nadam', or an instance of "
+                "keras.optimizers.Optimizer."
+            ) from None
+    elif isinstance(optimizer, keras.optimizers.Optimizer):
+        template = optimizer
+    else:
+        raise TypeError(
+            f"optimizer must be a Keras optimizer name or a keras.optimizers.Optimizer; got "
+            f"{type(optimizer).__name__}."
+        )
+    config = template.get_config()
+    if isinstance(optimizer, str) and type(template).__name__ == "SGD":
+        config["momentum"] = momentum
+    rate = config.get("learning_rate")
+    if learning_rate is not None:
+        rate = learning_rate
+    elif isinstance(rate, int | float):
+        rate = _significant(rate)
+    if schedule == "cosine" and epochs is not None and isinstance(rate, int | float):
+        total = max(1, steps_per_epoch * epochs)
+        warmup = min(total - 1, round(warmup_epochs * steps_per_epoch))
+        rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=rate / 10 if warmup else rate,
+            decay_steps=max(1, total - warmup),
+            warmup_target=rate if warmup else None,
+            warmup_steps=warmup,
+        )
+    if "learning_rate" in config and rate is not None:
+        config["learning_rate"] = rate
+    return type(template).from_config(config)
+
+
+def loss_name(loss):
+    """The name of a loss given by name, as a ``keras.losses.Loss`` or as a function."""
+    if isinstance(loss, str):
+        return loss
+    return str(getattr(loss, "name", None) or getattr(loss, "__name__", type(loss).__name__))
+
+
+def takes_one_hot(loss, n_outputs):
+    """Whether ``loss`` compares a softmax over ``n_outputs`` classes with one-hot targets.
+
+    The default (``None``) and every sparse loss take class codes; one output unit (two
+    classes) takes 0/1; any other loss on a softmax (categorical cross-entropy with label
+    smoothing, the focal loss, KL divergence, ...) takes one-hot rows.
+    """
+    if loss is None or n_outputs == 1:
+        return False
+    return "sparse" not in loss_name(loss).lower()
+
+
+def make_loss(keras, loss, *, binary):
+    """The loss for one fit: cross-entropy matching the head by default, else a fresh ``loss``
+    (a name is checked to be a Keras loss)."""
+    if loss is None:
+        return "binary_crossentropy" if binary else "sparse_categorical_crossentropy"
+    if isinstance(loss, str):
+        try:
+            keras.losses.get(loss)
+        except ValueError:
+            raise ValueError(
+                f"loss={loss!r} is not a Keras loss; use a name such as "
+                "'categorical_crossentropy' or 'categorical_focal_crossentropy', or an "
+                "instance of keras.losses.Loss."
+            ) from None
+        return loss
+    if not callable(loss):
+        raise TypeError(f"loss must be a Keras loss name, Loss or function; got {loss!r}.")
+    return _fresh(loss)
+
+
+def make_metrics(metrics):
+    """Accuracy and fresh copies of the extra ``metrics``, for ``compile``."""
+    extra = list(metrics or [])
+    return ["accuracy", *(_fresh(metric) for metric in extra if metric != "accuracy")]
