@@ -297,6 +297,113 @@ class KerasClassifier(BaseKerasClassifier):
             self.model_params = {**given, **routed}
         return self
 
+    # --- A network trained elsewhere ------------------------------------------------------------
+
+    @classmethod
+    def from_trained(cls, model, *, classes, rescale=False, **params):
+        """Wrap a trained Keras network, its own output layer included, as a fitted classifier.
+
+        The result predicts, scores, evaluates (``evaluate_estimator``), draws (the plots'
+        ``from_estimator``), saves and loads like a classifier fitted here. It is compiled
+        with the estimator's optimizer, loss and metrics, so a ``fit`` with
+        ``warm_start=True`` fine-tunes the network (``history_`` then records that training);
+        a fit without it, or a clone, needs ``model=`` a build function, as any unfitted
+        KerasClassifier does.
+
+        Parameters
+        ----------
+        model : keras.Model
+            The trained network: one input, and an output of one softmax unit per class (or
+            one sigmoid unit for two classes). It is copied (weights included) where Keras can
+            clone it, so fine-tuning leaves the given network as it was; a subclassed model is
+            used as it is.
+        classes : array-like of shape (n_classes,)
+            The label of each output unit, in the output's order, sorted (as scikit-learn
+            keeps ``classes_``; for the digits, ``range(10)``). For one sigmoid unit, the
+            label of 0 and that of 1.
+        rescale : bool, default=False
+            Whether inputs are divided by 255 before they reach the network: True for a
+            network trained on pixels/255 that you will give 0-255 pixels.
+        **params : dict
+            Other parameters of the classifier (``optimizer``, ``batch_size``, ``epochs``,
+            ``warm_start``, ...), used for predicting in batches and for fine-tuning.
+
+        Returns
+        -------
+        classifier : KerasClassifier
+            Fitted.
+
+        Examples
+        --------
+        >>> import keras
+        >>> from mnistkit.datasets import load_mnist
+        >>> from mnistkit.neural_network import KerasClassifier
+        >>> X, y = load_mnist(subset="test", return_X_y=True)
+        >>> net = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10, "softmax")])
+        >>> net.compile("adam", "sparse_categorical_crossentropy")
+        >>> _ = net.fit(X[:1000] / 255, y[:1000], epochs=2, verbose=0)
+        >>> clf = KerasClassifier.from_trained(net, classes=range(10), rescale=True)
+        >>> clf.predict(X[:3]).shape, clf.classes_.tolist() == list(range(10))
+        ((3,), True)
+        """
+        from ._backend import import_keras
+
+        keras = import_keras()
+        if not isinstance(model, keras.Model):
+            raise TypeError(
+                f"from_trained needs a trained keras.Model; got {type(model).__name__}."
+            )
+        if isinstance(rescale, str) or not isinstance(rescale, bool | np.bool_):
+            raise ValueError(
+                f"from_trained: rescale must be True or False (whether the network takes "
+                f"pixels/255); got {rescale!r}."
+            )
+        estimator = cls(rescale=bool(rescale), **params)
+        estimator._validate_params()
+        labels = np.asarray(list(classes) if not hasattr(classes, "__array__") else classes)
+        if labels.ndim != 1 or len(labels) < 2 or len(np.unique(labels)) != len(labels):
+            raise ValueError(
+                f"classes must list at least two distinct labels, one per output unit; got "
+                f"{labels.tolist()!r}."
+            )
+        if not (np.sort(labels) == labels).all():
+            raise ValueError(
+                f"classes must be sorted (scikit-learn keeps classes_ sorted and reads "
+                f"output i as classes_[i]); got {labels.tolist()!r}. Reorder the network's "
+                "output units, or pass labels that sort in the output's order."
+            )
+        if len(model.inputs) != 1 or len(model.outputs) != 1:
+            raise ValueError(
+                f"from_trained takes a network with one input and one output; "
+                f"{model.name!r} has {len(model.inputs)} and {len(model.outputs)}."
+            )
+        units = int(model.outputs[0].shape[-1])
+        if units != (1 if len(labels) == 2 else len(labels)) and units != len(labels):
+            raise ValueError(
+                f"{model.name!r} has {units} output units but classes lists {len(labels)} "
+                "labels: give one label per output unit (two for one sigmoid unit)."
+            )
+        try:
+            network = keras.models.clone_model(model)
+            network.set_weights(model.get_weights())
+        except (TypeError, ValueError, NotImplementedError):
+            network = model  # subclassed: cannot be cloned
+        input_shape = tuple(int(side) for side in model.inputs[0].shape[1:])
+        estimator.classes_ = labels
+        estimator.multilabel_ = False
+        estimator.input_shape_ = input_shape
+        estimator.n_features_in_ = int(np.prod(input_shape))
+        estimator.input_scaled_ = bool(rescale)
+        estimator.input_max_ = 255.0 if rescale else 1.0
+        estimator.precision_ = str(getattr(model.dtype_policy, "name", "float32"))
+        estimator.model_ = network
+        estimator.history_ = {}
+        estimator.n_iter_ = 0
+        estimator._schedule_epochs = None
+        estimator._record_parameter_counts()
+        estimator._compile(keras, 1, None)  # a constant rate: fine-tuning recompiles
+        return estimator
+
     # --- Inputs and the network ---------------------------------------------------------------
 
     def _prepare_inputs(self, X, *, reset):

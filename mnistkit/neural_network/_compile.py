@@ -83,23 +83,31 @@ def loss_name(loss):
     return str(getattr(loss, "name", None) or getattr(loss, "__name__", type(loss).__name__))
 
 
-def takes_one_hot(loss, n_outputs):
-    """Whether ``loss`` compares a softmax over ``n_outputs`` classes with one-hot targets.
+def takes_one_hot(loss, n_outputs, metrics=None):
+    """Whether the targets of a softmax over ``n_outputs`` classes are one-hot rows.
 
-    The default (``None``) and every sparse loss take class codes; one output unit (two
-    classes) takes 0/1; any other loss on a softmax (categorical cross-entropy with label
-    smoothing, the focal loss, KL divergence, ...) takes one-hot rows.
+    One output unit (two classes) takes 0/1. A sparse loss takes class codes, any other
+    given loss on a softmax (categorical cross-entropy with label smoothing, the focal loss,
+    KL divergence, ...) one-hot rows. The default loss takes class codes, unless an extra
+    metric compares probabilities with one-hot targets (``"auc"``, ``keras.metrics.
+    Precision()``: every metric whose name does not say ``sparse``); the loss is then the
+    same cross-entropy in its categorical form.
     """
-    if loss is None or n_outputs == 1:
+    if n_outputs == 1:
         return False
+    if loss is None:
+        names = [loss_name(metric) for metric in metrics or [] if metric != "accuracy"]
+        return any("sparse" not in name.lower() for name in names)
     return "sparse" not in loss_name(loss).lower()
 
 
-def make_loss(keras, loss, *, binary):
-    """The loss for one fit: cross-entropy matching the head by default, else a fresh ``loss``
-    (a name is checked to be a Keras loss)."""
+def make_loss(keras, loss, *, binary, one_hot=False):
+    """The loss for one fit: cross-entropy matching the head (and the targets: ``one_hot``)
+    by default, else a fresh ``loss`` (a name is checked to be a Keras loss)."""
     if loss is None:
-        return "binary_crossentropy" if binary else "sparse_categorical_crossentropy"
+        if binary:
+            return "binary_crossentropy"
+        return "categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy"
     if isinstance(loss, str):
         try:
             keras.losses.get(loss)

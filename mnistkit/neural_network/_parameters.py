@@ -69,7 +69,8 @@ TRAINING_PARAMETER_DOCS = {
         "list or None",
         "Metrics recorded per epoch in ``history_`` besides the loss and the accuracy (Keras "
         'names such as ``"auc"`` or ``keras.metrics`` instances, copied per fit); the '
-        "validation ones appear as ``val_<name>``.",
+        "validation ones appear as ``val_<name>``. A metric that compares probabilities with "
+        'one-hot targets (``"auc"``) gets them, with the default loss in its categorical form.',
     ),
     "learning_rate": (
         "float or None",
