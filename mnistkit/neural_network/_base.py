@@ -11,22 +11,20 @@ layer helpers in ``_layers.py``, and the data rules (scaling, weights, hold-out,
 
 import copy
 import math
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..exceptions import MnistkitWarning
 from ..utils._sklearn_compat import _fit_context
-from ..utils._validation import check_numeric_array, sorted_labels
+from ..utils._validation import check_numeric_array
 from ._backend import dtype_policy, import_keras, releasing_custom_gradients, resolve_precision
 from ._compile import make_loss, make_metrics, make_optimizer, takes_one_hot
 from ._data import (
     check_sample_weight,
     class_weight_factors,
+    encode_targets,
     hold_out,
     loss_weights,
     mean_one,
@@ -120,84 +118,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     # --- Step 2: targets --------------------------------------------------------------------
 
     def _encode_targets(self, y, classes=None, *, multilabel=None):
-        """``(classes, codes)`` of ``y``: sorted labels and each sample's index among them, or,
-        for a multilabel indicator matrix, the label columns ``0..n-1`` and the 0/1 matrix.
-
-        ``multilabel`` is what the fitted network takes (``None`` when fitting anew): y of the
-        other kind is refused.
-        """
-        name = type(self).__name__
-        if hasattr(y, "ndim") or isinstance(y, list | tuple):
-            shape = np.shape(y) if not hasattr(y, "toarray") else y.shape
-            if len(shape) == 2 and shape[1] > 1:
-                if multilabel is False:
-                    raise ValueError(
-                        f"{name} was fitted on class labels (one per sample); got a 2-d y of "
-                        f"shape {shape}. Pass class labels, or fit anew on the indicator matrix."
-                    )
-                return self._encode_multilabel(y, classes)
-        if multilabel:
-            raise ValueError(
-                f"{name} was fitted on multilabel y ({len(classes)} indicator columns); got "
-                "class labels. Pass an indicator matrix of the same columns."
-            )
-        y = column_or_1d(y, warn=True)
-        found = sorted_labels(y, "y")  # before the type check, which says only "unknown"
-        check_classification_targets(y)
-        if classes is None:
-            classes = found
-        else:
-            given = np.asarray(classes)
-            if given.ndim != 1:
-                raise ValueError(f"classes must be a 1-d array of labels; got shape {given.shape}.")
-            classes = sorted_labels(given, "classes")
-            if len(classes) != len(given):
-                repeated = sorted({str(v) for v in given.tolist() if given.tolist().count(v) > 1})
-                raise ValueError(
-                    f"classes lists labels more than once ({', '.join(repeated)}); list each "
-                    "class once."
-                )
-            # classes_ is sorted, as scikit-learn's classifiers keep it: the order classes
-            # were listed in never changes which output means which label.
-        unknown = np.setdiff1d(found, classes)
-        if len(unknown):
-            raise ValueError(
-                f"y has labels {unknown.tolist()} that are not among the classes "
-                f"{classes.tolist()} this {name} was fitted with."
-            )
-        if len(classes) < 2:
-            raise ValueError(
-                f"{name} needs at least 2 classes in y to learn a classifier; "
-                f"got only one class ({classes.tolist()})."
-            )
-        return classes, np.searchsorted(classes, y)
-
-    def _encode_multilabel(self, y, classes):
-        """A multilabel indicator matrix: one sigmoid unit per column, as MLPClassifier."""
-        name = type(self).__name__
-        kind = type_of_target(y)
-        if kind != "multilabel-indicator":
-            raise ValueError(
-                f"{name}: y is a 2-d array but not a multilabel indicator matrix (scikit-learn "
-                f"reads it as {kind!r}); pass class labels (one per sample) or a 0/1 matrix "
-                "with one column per label."
-            )
-        indicator = np.asarray(y.toarray() if hasattr(y, "toarray") else y)
-        n_labels = indicator.shape[1]
-        if classes is not None and len(classes) != n_labels:
-            raise ValueError(
-                f"{name} was fitted on {len(classes)} label columns; y has {n_labels}."
-            )
-        if classes is None and len(indicator) and (indicator.sum(axis=1) == 1).all():
-            warnings.warn(
-                f"{name}: y is a one-hot matrix (exactly one 1 per row), which scikit-learn "
-                "reads as multilabel: the network learns one sigmoid unit per column and "
-                "predict returns indicator rows. To learn one class per sample (a softmax), "
-                "pass class labels instead: y.argmax(axis=1).",
-                MnistkitWarning,
-                stacklevel=4,
-            )
-        return np.arange(n_labels), indicator.astype(np.float32)
+        """``(classes, codes)`` of ``y`` (see :func:`~._data.encode_targets`)."""
+        return encode_targets(y, classes, multilabel=multilabel, owner=type(self).__name__)
 
     def _loss_weights(self, codes, sample_weight):
         """Per-sample loss weights (``sample_weight`` times ``class_weight``, scaled to mean 1

@@ -1,21 +1,29 @@
-"""The data a network trains on and gives back: input scaling, the loss's sample weights, the
-validation hold-out, shuffled batches, and probabilities as scikit-learn reads them.
+"""The data a network trains on and gives back: input scaling, the targets' encoding, the
+loss's sample weights, the validation hold-out, shuffled batches, and probabilities as
+scikit-learn reads them.
 
 Each is a function of arrays and settings, not of the estimator, so the estimator's stages
 (``_base.py``) read as the order of training and each rule here can be tested on its own.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
 
-from ..utils._validation import check_fits_float_dtype
+from ..exceptions import MnistkitWarning
+from ..utils._validation import check_fits_float_dtype, sorted_labels
 
 __all__ = [
     "FLOAT32_MAX",
     "check_sample_weight",
     "check_weight",
     "class_weight_factors",
+    "encode_multilabel",
+    "encode_targets",
     "hold_out",
     "looks_like_pixels",
     "loss_weights",
@@ -246,3 +254,85 @@ def shuffled_batches(keras, arrays, batch_size, seed):
         .map(lambda index: tuple(tf.gather(part, index) for part in tensors))
         .prefetch(tf.data.AUTOTUNE)
     )
+
+
+def encode_targets(y, classes=None, *, multilabel=None, owner):
+    """``(classes, codes)`` of ``y``: sorted labels and each sample's index among them, or,
+    for a multilabel indicator matrix, the label columns ``0..n-1`` and the 0/1 matrix.
+
+    ``multilabel`` is what the fitted network takes (``None`` when fitting anew): y of the
+    other kind is refused. ``classes_`` stays sorted, as scikit-learn's classifiers keep it.
+    ``owner`` names the estimator in the errors.
+    """
+    name = owner
+    if hasattr(y, "ndim") or isinstance(y, list | tuple):
+        shape = np.shape(y) if not hasattr(y, "toarray") else y.shape
+        if len(shape) == 2 and shape[1] > 1:
+            if multilabel is False:
+                raise ValueError(
+                    f"{name} was fitted on class labels (one per sample); got a 2-d y of "
+                    f"shape {shape}. Pass class labels, or fit anew on the indicator matrix."
+                )
+            return encode_multilabel(y, classes, owner=owner)
+    if multilabel:
+        raise ValueError(
+            f"{name} was fitted on multilabel y ({len(classes)} indicator columns); got "
+            "class labels. Pass an indicator matrix of the same columns."
+        )
+    y = column_or_1d(y, warn=True)
+    found = sorted_labels(y, "y")  # before the type check, which says only "unknown"
+    check_classification_targets(y)
+    if classes is None:
+        classes = found
+    else:
+        given = np.asarray(classes)
+        if given.ndim != 1:
+            raise ValueError(f"classes must be a 1-d array of labels; got shape {given.shape}.")
+        classes = sorted_labels(given, "classes")
+        if len(classes) != len(given):
+            repeated = sorted({str(v) for v in given.tolist() if given.tolist().count(v) > 1})
+            raise ValueError(
+                f"classes lists labels more than once ({', '.join(repeated)}); list each "
+                "class once."
+            )
+        # classes_ is sorted, as scikit-learn's classifiers keep it: the order classes
+        # were listed in never changes which output means which label.
+    unknown = np.setdiff1d(found, classes)
+    if len(unknown):
+        raise ValueError(
+            f"y has labels {unknown.tolist()} that are not among the classes "
+            f"{classes.tolist()} this {name} was fitted with."
+        )
+    if len(classes) < 2:
+        raise ValueError(
+            f"{name} needs at least 2 classes in y to learn a classifier; "
+            f"got only one class ({classes.tolist()})."
+        )
+    return classes, np.searchsorted(classes, y)
+
+
+def encode_multilabel(y, classes, *, owner):
+    """A multilabel indicator matrix as ``(label columns, 0/1 float32 matrix)``: one sigmoid
+    unit per column, as MLPClassifier."""
+    name = owner
+    kind = type_of_target(y)
+    if kind != "multilabel-indicator":
+        raise ValueError(
+            f"{name}: y is a 2-d array but not a multilabel indicator matrix (scikit-learn "
+            f"reads it as {kind!r}); pass class labels (one per sample) or a 0/1 matrix "
+            "with one column per label."
+        )
+    indicator = np.asarray(y.toarray() if hasattr(y, "toarray") else y)
+    n_labels = indicator.shape[1]
+    if classes is not None and len(classes) != n_labels:
+        raise ValueError(f"{name} was fitted on {len(classes)} label columns; y has {n_labels}.")
+    if classes is None and len(indicator) and (indicator.sum(axis=1) == 1).all():
+        warnings.warn(
+            f"{name}: y is a one-hot matrix (exactly one 1 per row), which scikit-learn "
+            "reads as multilabel: the network learns one sigmoid unit per column and "
+            "predict returns indicator rows. To learn one class per sample (a softmax), "
+            "pass class labels instead: y.argmax(axis=1).",
+            MnistkitWarning,
+            stacklevel=5,
+        )
+    return np.arange(n_labels), indicator.astype(np.float32)
