@@ -360,7 +360,7 @@ class KerasClassifier(BaseKerasClassifier):
             )
         estimator = cls(rescale=bool(rescale), **params)
         estimator._validate_params()
-        labels = np.asarray(list(classes) if not hasattr(classes, "__array__") else classes)
+        labels = np.asarray(list(classes))
         if labels.ndim != 1 or len(labels) < 2 or len(np.unique(labels)) != len(labels):
             raise ValueError(
                 f"classes must list at least two distinct labels, one per output unit; got "

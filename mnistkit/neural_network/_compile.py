@@ -7,19 +7,16 @@ its learning rate), so the estimator clones, pickles and grid-searches as usual.
 """
 
 import copy
+import types
 
 __all__ = ["loss_name", "make_loss", "make_metrics", "make_optimizer", "takes_one_hot"]
 
 
 def _fresh(value):
     """A name or a plain function as it is; an object as a copy of its own."""
-    return value if isinstance(value, str) or _is_function(value) else copy.deepcopy(value)
-
-
-def _is_function(value):
-    import types
-
-    return isinstance(value, types.FunctionType | types.BuiltinFunctionType)
+    if isinstance(value, str | types.FunctionType | types.BuiltinFunctionType):
+        return value
+    return copy.deepcopy(value)
 
 
 def _significant(rate):

@@ -265,15 +265,14 @@ def encode_targets(y, classes=None, *, multilabel=None, owner):
     ``owner`` names the estimator in the errors.
     """
     name = owner
-    if hasattr(y, "ndim") or isinstance(y, list | tuple):
-        shape = np.shape(y) if not hasattr(y, "toarray") else y.shape
-        if len(shape) == 2 and shape[1] > 1:
-            if multilabel is False:
-                raise ValueError(
-                    f"{name} was fitted on class labels (one per sample); got a 2-d y of "
-                    f"shape {shape}. Pass class labels, or fit anew on the indicator matrix."
-                )
-            return encode_multilabel(y, classes, owner=owner)
+    shape = y.shape if hasattr(y, "shape") else np.shape(y)  # sparse matrices have .shape
+    if len(shape) == 2 and shape[1] > 1:
+        if multilabel is False:
+            raise ValueError(
+                f"{name} was fitted on class labels (one per sample); got a 2-d y of "
+                f"shape {shape}. Pass class labels, or fit anew on the indicator matrix."
+            )
+        return encode_multilabel(y, classes, owner=owner)
     if multilabel:
         raise ValueError(
             f"{name} was fitted on multilabel y ({len(classes)} indicator columns); got "
