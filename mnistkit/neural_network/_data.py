@@ -265,7 +265,9 @@ def encode_targets(y, classes=None, *, multilabel=None, owner):
     ``owner`` names the estimator in the errors.
     """
     name = owner
-    shape = y.shape if hasattr(y, "shape") else np.shape(y)  # sparse matrices have .shape
+    # Sparse matrices and frames have .shape; anything else (lists, array-likes that only
+    # define __array__) goes through np.asarray, as check_array would take it.
+    shape = y.shape if hasattr(y, "shape") else np.asarray(y).shape
     if len(shape) == 2 and shape[1] > 1:
         if multilabel is False:
             raise ValueError(
