@@ -50,6 +50,8 @@ def _benchmark_run(args):
         n_jobs=args.n_jobs,
         backend=args.backend,
         scheduler=args.scheduler,
+        connect_timeout=args.connect_timeout,
+        wait_for_workers=args.wait_for_workers,
         force=args.force,
         only=only,
         progress=not args.no_progress,
@@ -141,14 +143,40 @@ def build_parser():
     )
     run.add_argument("suite", help="suite name (quick, reproduce, classic-sweep) or .toml path")
     run.add_argument("--out", help="results folder (default: results/SUITE)")
-    run.add_argument("--n-jobs", type=int, default=1, help="entries run at once (default 1)")
+    run.add_argument(
+        "--n-jobs",
+        type=int,
+        default=1,
+        help="entries run at once on this machine (default 1; with --backend dask and no "
+        "--scheduler, the local cluster's workers)",
+    )
     run.add_argument(
         "--backend",
         choices=["loky", "threading", "dask"],
         default=None,
-        help="joblib backend; dask sends entries to a Dask cluster",
+        help="loky or threading: joblib on this machine; dask: each entry a task on a Dask "
+        "cluster, whose record comes back here (needs mnistkit[dask])",
     )
-    run.add_argument("--scheduler", help="Dask scheduler address (with --backend dask)")
+    run.add_argument(
+        "--scheduler",
+        help="Dask scheduler address, tcp://HOST:8786 (with --backend dask; default: a local "
+        "cluster)",
+    )
+    run.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=30,
+        metavar="SECONDS",
+        help="how long to wait for the Dask scheduler to answer (default 30)",
+    )
+    run.add_argument(
+        "--wait-for-workers",
+        type=float,
+        default=300,
+        metavar="SECONDS",
+        help="how long a run waits while no Dask worker is connected before it stops "
+        "(default 300)",
+    )
     run.add_argument("--entries", help="comma-separated entry ids to run (default: all)")
     run.add_argument(
         "--force",

@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import signal
 import socket
 import sys
@@ -47,8 +48,26 @@ _PACKAGES = (
 )
 
 
-def environment():
-    """Library versions and the machine, as recorded with every result."""
+# The settings that decide how many threads the numerical libraries use. Dask's workers set
+# several to 1, and two entries' macro F1 and log loss then differ from a local run's in the
+# fourth to seventh decimal: each record says what its run had.
+THREAD_SETTINGS = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+    "ONEDNN_MAX_CPU_ISA",
+)
+
+
+def environment(worker=None):
+    """Library versions and the machine, as recorded with every result.
+
+    ``worker`` is the Dask worker's address when the run came from a cluster; ``threads``
+    holds each of :data:`THREAD_SETTINGS` as the process saw it (``None``: not set).
+    """
     versions = {}
     for package in _PACKAGES:
         try:
@@ -67,6 +86,9 @@ def environment():
         "processor": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
         "memory_gib": memory_gib,
+        "host": socket.gethostname(),
+        "worker": worker,
+        "threads": {name: os.environ.get(name) for name in THREAD_SETTINGS},
         "versions": versions,
     }
 
@@ -79,15 +101,18 @@ def _now():
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def run_entry(entry, repeat, results_dir, attempt=""):
+def run_entry(entry, repeat, results_dir, attempt="", worker=None):
     """Run repeat ``repeat`` of ``entry`` and write its result into ``results_dir``.
 
     Errors are recorded in the result rather than raised: the status is ``ok``, ``failed`` or
-    ``data missing``. Returns the :class:`Result`.
+    ``data missing``. ``worker`` names the Dask worker it runs on, if any. Returns the
+    :class:`Result`.
     """
     quiet_tensorflow_logs()
     kind = entry.entry_kind
-    result = Result.start(entry, repeat, attempt, FAILED, started=_now(), environment=environment())
+    result = Result.start(
+        entry, repeat, attempt, FAILED, started=_now(), environment=environment(worker)
+    )
     predictions = predictions_path(results_dir, entry.id, repeat)
     baseline_mib = _peak_rss_mib()
     start = time.perf_counter()
@@ -126,8 +151,11 @@ def _plain(value):
     return repr(value)
 
 
-def _watch_runner(runner, interval=0.25):
+def _watch_runner(runner, scratch=None, interval=0.25):
     """Stop this process group when the runner (``[host, pid]``) or the parent process is gone.
+
+    ``scratch`` is a folder of this run's own (a Dask worker's, which sends the record back):
+    it is removed first, as the parent that would have removed it is gone.
 
     A killed runner cannot stop its children itself; polling is what works for every way a
     runner ends (Linux's ``PR_SET_PDEATHSIG`` fires when the forking *thread* ends, which with
@@ -145,6 +173,8 @@ def _watch_runner(runner, interval=0.25):
             orphaned = os.getppid() != parent
             if orphaned or (watch_pid is not None and not process_alive(watch_pid)):
                 try:
+                    if scratch:
+                        shutil.rmtree(scratch, ignore_errors=True)
                     os.killpg(os.getpgrp(), signal.SIGKILL)
                 finally:
                     os._exit(1)
@@ -158,8 +188,12 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     text = Path(argv[0]).read_text(encoding="utf-8") if argv else sys.stdin.read()
     task = json.loads(text)
-    _watch_runner(task.get("runner"))
+    _watch_runner(task.get("runner"), task.get("scratch"))
     result = run_entry(
-        Entry.from_dict(task["entry"]), task["repeat"], task["results_dir"], task["attempt"]
+        Entry.from_dict(task["entry"]),
+        task["repeat"],
+        task["results_dir"],
+        task["attempt"],
+        task.get("worker"),
     )
     return 0 if result.status in (OK, DATA_MISSING) else 1

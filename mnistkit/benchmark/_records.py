@@ -357,18 +357,27 @@ class Result:
         """Read a record, or raise :class:`CorruptRecordError` saying what is wrong with it."""
         path = Path(path)
         try:
-            values = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
             raise CorruptRecordError(f"{path} is not readable JSON ({exc})") from exc
+        return cls.from_json(text, path)
+
+    @classmethod
+    def from_json(cls, text, source):
+        """A record from its JSON text, or :class:`CorruptRecordError` naming ``source``."""
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CorruptRecordError(f"{source} is not readable JSON ({exc})") from exc
         if not isinstance(values, dict) or values.get("schema") != SCHEMA_VERSION:
             raise CorruptRecordError(
-                f"{path} is not a result of this mnistkit version (schema {SCHEMA_VERSION})"
+                f"{source} is not a result of this mnistkit version (schema {SCHEMA_VERSION})"
             )
         names = {field.name for field in dataclasses.fields(cls)}
         try:
             return cls(**{key: value for key, value in values.items() if key in names})
         except TypeError as exc:
-            raise CorruptRecordError(f"{path} lacks fields of a result ({exc})") from exc
+            raise CorruptRecordError(f"{source} lacks fields of a result ({exc})") from exc
 
 
 def record_path(results_dir, entry_id, repeat):

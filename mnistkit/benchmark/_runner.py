@@ -1,9 +1,10 @@
-"""Running a suite: entries through joblib (local cores or a Dask cluster), each one isolated.
+"""Running a suite: entries on local cores (joblib) or a Dask cluster (:mod:`._dask`), each
+one isolated.
 
-Each run of an entry (one per repeat) happens in a child process
-(``python -m mnistkit.benchmark._child``): its peak memory is its own, its time limit is enforced
-by killing it, and a crash cannot take the run down. The child writes its result atomically; the
-runner records a timeout or a crash itself. So a results folder only ever holds whole records.
+Each run of an entry (one per repeat) happens in a child process (:mod:`._isolated`): its peak
+memory is its own, its time limit is enforced by killing it, and a crash cannot take the run
+down. The child writes its result atomically; the runner records a timeout or a crash itself.
+So a results folder only ever holds whole records.
 
 A results folder belongs to one run at a time (:class:`~mnistkit.utils._lock.FolderLock`): a
 second run into it is refused with the owner's pid and host. An entry's process lives in a
@@ -20,11 +21,7 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
-import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,34 +33,17 @@ from ..utils._lock import LOCK_NAME, FolderLock
 from ..utils._quiet import quiet_tensorflow_logs
 from ._child import environment
 from ._data import DataIdentities
+from ._isolated import Task, run_isolated
 from ._records import (
     DATA_MISSING,
-    FAILED,
     OK,
-    TIMEOUT,
     CorruptRecordError,
-    Entry,
     Result,
-    predictions_path,
     record_path,
 )
 from ._suite import list_suites, load_suite
 
 __all__ = ["RunSummary", "plan_runs", "run_suite"]
-
-
-@dataclass
-class Task:
-    """One run to do: repeat ``repeat`` of ``entry``, and why it runs."""
-
-    entry: Entry
-    repeat: int
-    reason: str
-
-    @property
-    def name(self):
-        """``cnn``, or ``cnn#2`` for the third repeat of an entry with repeats."""
-        return self.entry.id if self.entry.repeats == 1 else f"{self.entry.id}#{self.repeat}"
 
 
 @dataclass
@@ -151,114 +131,6 @@ def plan_runs(suite, results_dir, *, only=None, force=False, identities=None):
     return todo, [task.name for task in current]
 
 
-def _record_failure(task, results_dir, status, message, seconds, attempt):
-    entry, repeat = task.entry, task.repeat
-    predictions_path(results_dir, entry.id, repeat).unlink(missing_ok=True)
-    Result.start(
-        entry,
-        repeat,
-        attempt,
-        status,
-        fingerprint={"entry": entry.config_fingerprint(repeat), "data": None},
-        seconds=seconds,
-        error=message,
-    ).write(results_dir)
-    return status, message
-
-
-def _signal_words(number):
-    """'killed (signal 9: out of memory?)': what a process killed by signal ``number`` says."""
-    if number == signal.SIGKILL:
-        # The kernel's out-of-memory killer sends SIGKILL; so does `kill -9`.
-        return "killed (signal 9: out of memory?)"
-    try:
-        name = signal.Signals(number).name
-    except ValueError:
-        name = "unknown"
-    return f"killed by signal {number} ({name})"
-
-
-def _kill_group(process):
-    """Stop a child and everything it started (its process group), and reap it."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-
-
-def _run_child(command, payload, timeout):
-    """Run ``command`` in a process group of its own, ``payload`` on its stdin.
-
-    Returns ``(returncode, stderr, timed_out)``. However this ends (timeout, Ctrl-C, an
-    exception), the whole group is killed: nothing the child started outlives the call.
-    """
-    with subprocess.Popen(
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    ) as process:
-        try:
-            _, stderr = process.communicate(payload, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            return process.returncode, "", True
-        except BaseException:
-            _kill_group(process)
-            raise
-        # The child is gone; whatever it left in its group is not this run's to keep.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        return process.returncode, stderr, False
-
-
-# The child is started by name rather than with ``-m``: ``mnistkit.benchmark`` imports the
-# module, and runpy would warn about running a module that is already imported.
-_CHILD = "import sys; from mnistkit.benchmark._child import main; sys.exit(main())"
-
-
-def run_isolated(task, results_dir, runner=None):
-    """Run one task in a child process under its time limit; return (status, error).
-
-    ``runner`` is ``(host, pid)`` of the process that owns the run: the child stops when that
-    process is gone (it also stops when its own parent is).
-    """
-    entry, attempt = task.entry, uuid.uuid4().hex
-    payload = {
-        "entry": entry.to_dict(),
-        "repeat": task.repeat,
-        "results_dir": str(results_dir),
-        "attempt": attempt,
-        "runner": list(runner or (socket.gethostname(), os.getpid())),
-    }
-    start = time.perf_counter()
-    returncode, stderr, timed_out = _run_child(
-        [sys.executable, "-c", _CHILD], json.dumps(payload), entry.time_limit
-    )
-    if timed_out:
-        message = f"exceeded its time limit of {entry.time_limit:.0f} s and was stopped"
-        return _record_failure(
-            task, results_dir, TIMEOUT, message, time.perf_counter() - start, attempt
-        )
-    try:
-        record = Result.read(record_path(results_dir, entry.id, task.repeat))
-    except (CorruptRecordError, FileNotFoundError):
-        record = None
-    if record is not None and record.attempt == attempt:
-        return record.status, record.error
-    tail = " | ".join((stderr or "").strip().splitlines()[-5:])
-    if returncode is not None and returncode < 0:
-        message = f"the entry's process was {_signal_words(-returncode)}" + (
-            f": {tail}" if tail else ""
-        )
-    else:
-        message = f"the entry's process exited with code {returncode} without a record" + (
-            f": {tail}" if tail else ""
-        )
-    return _record_failure(task, results_dir, FAILED, message, time.perf_counter() - start, attempt)
-
-
 def _progress(total, enabled):
     from tqdm.auto import tqdm
 
@@ -306,6 +178,8 @@ def run_suite(
     n_jobs=1,
     backend=None,
     scheduler=None,
+    connect_timeout=30,
+    wait_for_workers=300,
     force=False,
     only=None,
     progress=True,
@@ -318,14 +192,22 @@ def run_suite(
     suite : Suite or path-like
         A suite, or the path of its TOML file.
     results_dir : path-like
-        Where results go (``entries/<id>/repeat-<i>.json``, predictions, ``run.json``).
+        Where results go (``entries/<id>/repeat-<i>.json``, predictions, ``run.json``); a
+        relative path is taken from the current folder, also with a Dask cluster.
     n_jobs : int, default=1
-        Runs at once (joblib).
+        Runs at once on this machine: joblib's workers, or with ``backend="dask"`` and no
+        ``scheduler`` the local cluster's worker processes. On a cluster of your own its worker
+        threads decide, and ``n_jobs`` other than 1 is refused.
     backend : {None, "loky", "threading", "dask"}, default=None
-        joblib backend. ``"dask"`` sends runs to a Dask cluster (``scheduler``); its workers
-        must see ``results_dir`` (a shared file system) and have mnistkit installed.
+        How runs are spread: joblib's ``"loky"`` (the default) or ``"threading"``, or
+        ``"dask"``: each run a Dask future whose worker sends its record back (the workers need
+        mnistkit and the data sets they run, no shared file system).
     scheduler : str, default=None
         Address of the Dask scheduler (``tcp://host:8786``); ``None`` starts a local cluster.
+    connect_timeout : float, default=30
+        Seconds to wait for the scheduler to answer.
+    wait_for_workers : float, default=300
+        Seconds the run waits while no Dask worker is connected before it stops.
     force : bool, default=False
         Run everything again, also the runs whose records are current.
     only : list of str, default=None
@@ -333,7 +215,8 @@ def run_suite(
     progress : bool, default=True
         Show a progress bar (run, elapsed time, ETA) on stderr.
     echo : callable, default=None
-        Called with one line for each run that runs again and why (the CLI prints them).
+        Called with one line for each run that runs again and why, and while the run waits for
+        a Dask worker (the CLI prints them).
 
     Returns
     -------
@@ -341,11 +224,58 @@ def run_suite(
     """
     if not hasattr(suite, "entries"):
         suite = load_suite(suite)
-    results_dir = check_results_folder(results_dir)
-    with FolderLock(results_dir, "results folder"), _terminate_as_interrupt():
-        return _run_locked(
-            suite, results_dir, n_jobs, backend, scheduler, force, only, progress, echo
+    if backend == "dask" and scheduler and n_jobs != 1:
+        raise ValueError(
+            f"n_jobs={n_jobs} has no effect on a Dask cluster of your own: its workers' threads "
+            "decide how many entries run at once. Leave --n-jobs out (start more workers, or "
+            "workers with more threads, to run more at once)."
         )
+    if scheduler and backend != "dask":
+        raise ValueError("A Dask scheduler is used with backend='dask' (--backend dask) only.")
+    results_dir = check_results_folder(results_dir)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_terminate_as_interrupt())
+        stack.enter_context(FolderLock(results_dir, "results folder"))
+        client = None
+        if backend == "dask":
+            from ._dask import cluster_client
+
+            # Connected before anything is written: a failed start leaves no run.json.
+            client = stack.enter_context(
+                cluster_client(scheduler, n_workers=n_jobs, connect_timeout=connect_timeout)
+            )
+        todo, current = _prepare(suite, results_dir, only, force, echo)
+        statuses, errors = {}, {}
+        with _progress(len(todo), progress) as bar:
+
+            def finished(name, status, error):
+                statuses[name] = status
+                if status != OK:
+                    errors[name] = error
+                bar.set_postfix_str(f"{name}: {status}")
+                bar.update()
+
+            if client is not None:
+                from ._dask import run_on_cluster
+
+                run_on_cluster(
+                    client,
+                    todo,
+                    results_dir,
+                    finished,
+                    wait_for_workers=wait_for_workers,
+                    echo=echo,
+                )
+            else:
+                _run_here(todo, results_dir, n_jobs, backend, finished)
+    return RunSummary(
+        results_dir,
+        [task.name for task in todo],
+        current,
+        statuses,
+        {task.name: task.reason for task in todo},
+        errors,
+    )
 
 
 # What a results folder holds; a folder with other things and none of these is not one.
@@ -395,7 +325,8 @@ def _terminate_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _run_locked(suite, results_dir, n_jobs, backend, scheduler, force, only, progress, echo):
+def _prepare(suite, results_dir, only, force, echo):
+    """Tidy the folder, plan the runs, write ``run.json``; return (tasks to run, current)."""
     remove_abandoned_temporaries(results_dir, recursive=True)
     identities = DataIdentities()
     todo, current = plan_runs(suite, results_dir, only=only, force=force, identities=identities)
@@ -403,40 +334,16 @@ def _run_locked(suite, results_dir, n_jobs, backend, scheduler, force, only, pro
     for task in todo:
         if echo is not None and task.reason != "new":
             echo(f"{task.name}: {task.reason}, running again")
-    statuses, errors = {}, {}
-    client = None
-    if backend == "dask":
-        from dask.distributed import Client
+    return todo, current
 
-        client = (
-            Client(scheduler)
-            if scheduler
-            else Client(n_workers=max(1, n_jobs), threads_per_worker=1)
-        )
+
+def _run_here(todo, results_dir, n_jobs, backend, finished):
+    """Run the tasks on this machine through joblib; ``finished(name, status, error)`` each."""
     runner = (socket.gethostname(), os.getpid())
-    try:
-        with (
-            parallel_config(backend=backend or "loky", n_jobs=n_jobs),
-            _progress(len(todo), progress) as bar,
-        ):
-            jobs = (delayed(_run_and_name)(task, str(results_dir), runner) for task in todo)
-            for name, (status, error) in Parallel(return_as="generator_unordered")(jobs):
-                statuses[name] = status
-                if status != OK:
-                    errors[name] = error
-                bar.set_postfix_str(f"{name}: {status}")
-                bar.update()
-    finally:
-        if client is not None:
-            client.close()
-    return RunSummary(
-        results_dir,
-        [task.name for task in todo],
-        current,
-        statuses,
-        {task.name: task.reason for task in todo},
-        errors,
-    )
+    with parallel_config(backend=backend or "loky", n_jobs=n_jobs):
+        jobs = (delayed(_run_and_name)(task, str(results_dir), runner) for task in todo)
+        for name, (status, error) in Parallel(return_as="generator_unordered")(jobs):
+            finished(name, status, error)
 
 
 def _run_and_name(task, results_dir, runner):

@@ -20,6 +20,7 @@ import pytest
 from mnistkit.benchmark import (
     Result,
     SuiteError,
+    _isolated,
     _runner,
     find_suite,
     load_suite,
@@ -193,9 +194,9 @@ def test_a_killed_runner_leaves_no_process_and_a_resumed_run_completes_the_rest(
 
 def test_an_entry_killed_by_a_signal_is_recorded_as_killed(suite_file, tmp_path, monkeypatch):
     suite = load_suite(suite_file(NB, "nb.toml"))
-    monkeypatch.setattr(_runner, "_CHILD", "import os, signal; os.kill(os.getpid(), 9)")
-    task = _runner.Task(suite.entries[0], 0, "new")
-    status, error = _runner.run_isolated(task, tmp_path)
+    monkeypatch.setattr(_isolated, "_CHILD", "import os, signal; os.kill(os.getpid(), 9)")
+    task = _isolated.Task(suite.entries[0], 0, "new")
+    status, error = _isolated.run_isolated(task, tmp_path)
     assert status == "failed"
     assert error == "the entry's process was killed (signal 9: out of memory?)"
     assert Result.read(record_path(tmp_path, "nb", 0)).error == error

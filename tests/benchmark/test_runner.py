@@ -113,14 +113,14 @@ def test_truncated_record_is_moved_aside_and_run_again(two_suite, tmp_path):
 def test_a_crashed_child_replaces_an_older_record_and_the_run_goes_on(
     two_suite, tmp_path, monkeypatch
 ):
-    from mnistkit.benchmark import _runner
+    from mnistkit.benchmark import _isolated
 
     out = tmp_path / "out"
     run_suite(two_suite, out, progress=False)
     old = _record(out, "nb")
     # A child that dies without writing anything (killed, segfault): the runner records the
     # failure itself, replacing the older record, and the next entry still runs.
-    monkeypatch.setattr(_runner.sys, "executable", "/bin/false")
+    monkeypatch.setattr(_isolated.sys, "executable", "/bin/false")
     summary = run_suite(two_suite, out, progress=False, force=True)
     assert summary.statuses == {"nb": "failed", "tree": "failed"}
     failed = _record(out, "nb")
@@ -303,21 +303,3 @@ def test_ctrl_c_stops_cleanly(suite_file, tmp_path):
     assert "interrupted" in stderr and "Traceback" not in stderr
     done = list((out / "entries").glob("*/repeat-0.json"))
     assert done and all(json.loads(p.read_text())["status"] in ("ok", "failed") for p in done)
-
-
-@pytest.mark.slow
-def test_dask_backend_on_a_local_cluster(two_suite, tmp_path):
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
-    ) as cluster:
-        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        summary = run_suite(
-            two_suite,
-            tmp_path / "out",
-            n_jobs=2,
-            backend="dask",
-            scheduler=cluster.scheduler_address,
-            progress=False,
-        )
-    assert summary.statuses == {"nb": "ok", "tree": "ok"}

@@ -40,7 +40,7 @@ from ._tables import (
 
 __all__ = ["write_report"]
 
-_ENVIRONMENT_KEYS = ("python", "platform", "processor", "cpu_count", "memory_gib")
+_ENVIRONMENT_KEYS = ("python", "platform", "processor", "cpu_count", "memory_gib", "host")
 
 
 _MARKDOWN_INLINE = str.maketrans(
@@ -178,6 +178,7 @@ def _card(outcome, data, figures_dir, beside=()):
             )
         )
     card["lines"] += outcome.kind.card_lines(first)
+    card["lines"] += _where_it_ran(outcome.results)
     suffix = f" (seed {first.seed})" if entry.repeats > 1 else ""
     with _closing_new_figures():
         for caption, slug, figure in outcome.kind.figures(first, data):
@@ -204,6 +205,31 @@ def _closing_new_figures():
             plt.close(number)
 
 
+def _place(environment):
+    """'host h, Dask worker tcp://…, OMP_NUM_THREADS=1': where a run ran and the thread
+    settings it had (``None`` for a record from before mnistkit recorded them)."""
+    if not environment.get("host"):
+        return None
+    parts = [f"host {environment['host']}"]
+    if environment.get("worker"):
+        parts.append(f"Dask worker {environment['worker']}")
+    threads = {k: v for k, v in (environment.get("threads") or {}).items() if v is not None}
+    parts.append(
+        ", ".join(f"{k}={v}" for k, v in threads.items()) if threads else "no thread settings"
+    )
+    return ", ".join(parts)
+
+
+def _where_it_ran(results):
+    """The card's line saying where its runs ran, once per different place."""
+    places = []
+    for result in results:
+        place = _place(result.environment or {})
+        if place and place not in places:
+            places.append(place)
+    return [f"Ran on {'; '.join(places)}."] if places else []
+
+
 def _environment(data):
     """The machine and versions, and a note when the results come from more than one."""
     environments = {}
@@ -218,7 +244,8 @@ def _environment(data):
     chosen = (
         json.loads(next(iter(environments))) if environments else data.run.get("environment", {})
     )
-    rows = [(key, str(chosen.get(key))) for key in _ENVIRONMENT_KEYS]
+    # Records from before mnistkit recorded the host have none: no row rather than "None".
+    rows = [(key, str(chosen[key])) for key in _ENVIRONMENT_KEYS if chosen.get(key) is not None]
     rows += [(package, str(version)) for package, version in chosen.get("versions", {}).items()]
     note = None
     if len(environments) > 1:
