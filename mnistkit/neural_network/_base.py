@@ -19,7 +19,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._sklearn_compat import _fit_context
 from ..utils._validation import check_numeric_array
-from ._backend import dtype_policy, import_keras, releasing_custom_gradients, resolve_precision
+from ._backend import (
+    dtype_policy,
+    import_keras,
+    releasing_custom_gradients,
+    resolve_precision,
+    seeded_construction,
+)
 from ._compile import make_loss, make_metrics, make_optimizer, takes_one_hot
 from ._data import (
     check_sample_weight,
@@ -297,10 +303,6 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         """A seed drawn from ``random_state`` (the same one each time for an int)."""
         return check_random_state(self.random_state).randint(0, 2**31 - 1)
 
-    def _seed(self, keras):
-        if self.random_state is not None:
-            keras.utils.set_random_seed(int(self._draw_seed()))
-
     def _record_parameter_counts(self):
         def leaves(layers):  # the layers of nested networks, not the networks themselves
             for layer in layers:
@@ -314,9 +316,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
     def _initialize(self, keras, input_shape, steps_per_epoch, schedule_epochs):
         """Build and compile a new network, with an empty history."""
-        self._seed(keras)
         self.precision_ = resolve_precision(keras, self.precision)
-        with dtype_policy(keras, self.precision_):
+        seed = None if self.random_state is None else int(self._draw_seed())
+        with seeded_construction(keras, seed), dtype_policy(keras, self.precision_):
             self.model_ = self._build_model(keras, input_shape)
         self._compile(keras, steps_per_epoch, schedule_epochs)
         self.history_ = {}
@@ -346,10 +348,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 "shuffle": True,
             }
             if batches is None
-            # One pipeline for the whole fit, repeated: Keras then keeps its iterator from
+            # One endless pipeline for the whole fit: Keras then keeps its iterator from
             # epoch to epoch instead of building a new one per epoch (the pipeline shuffles,
             # so Keras must not; it warns otherwise).
-            else {"x": batches.repeat(), "steps_per_epoch": steps, "shuffle": False}
+            else {"x": batches, "steps_per_epoch": steps, "shuffle": False}
         )
         stopped = _StopOnNonFiniteLoss(keras)
         with releasing_custom_gradients():

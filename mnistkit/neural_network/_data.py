@@ -233,11 +233,14 @@ def hold_out(codes, n_classes, fraction, seed):
 
 
 def shuffled_batches(keras, arrays, batch_size, seed):
-    """The training batches of ``arrays`` (inputs, targets[, weights]): a shuffled, prefetched
-    ``tf.data`` pipeline under TensorFlow, None under other backends (they get the arrays).
+    """The training batches of ``arrays`` (inputs, targets[, weights]), epoch after epoch
+    without end: a shuffled, prefetched ``tf.data`` pipeline under TensorFlow, None under other
+    backends (they get the arrays).
 
-    The sample indices are shuffled each epoch and each batch is gathered at once. Measured
-    on a 2-core machine (single runs): a float32 CNN epoch on 60,000 images took 10.8 s with
+    Each epoch's order is a stateless shuffle of the sample indices keyed by ``(seed, epoch)``
+    (a random seed for ``None``), so it depends on nothing global: not on TensorFlow's global
+    seed, which another thread's fit may set. Each batch is gathered at once. Measured on a
+    2-core machine (single runs): a float32 CNN epoch on 60,000 images took 10.8 s with
     Keras's own array feeding and 10.2 s with this pipeline; the default MLP's fit took
     43.5 s with a shuffle buffer of the samples themselves and 28.4 s with this pipeline.
     """
@@ -245,12 +248,20 @@ def shuffled_batches(keras, arrays, batch_size, seed):
         return None
     import tensorflow as tf
 
+    if seed is None:
+        seed = int(np.random.default_rng().integers(2**31 - 1))
+    n = len(arrays[0])
     # A shuffle buffer of the samples themselves would copy them one by one.
     tensors = tuple(tf.constant(part) for part in arrays)
+
+    def epoch_order(epoch):
+        key = tf.stack([tf.constant(seed, tf.int64), epoch])
+        order = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=key)
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+
     return (
-        tf.data.Dataset.range(len(arrays[0]))
-        .shuffle(len(arrays[0]), seed=seed, reshuffle_each_iteration=True)
-        .batch(batch_size)
+        tf.data.Dataset.range(2**62)  # the epochs: as many as the fit asks for
+        .flat_map(epoch_order)
         .map(lambda index: tuple(tf.gather(part, index) for part in tensors))
         .prefetch(tf.data.AUTOTUNE)
     )
