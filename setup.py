@@ -9,6 +9,9 @@ from pathlib import Path
 from setuptools import find_namespace_packages, setup
 
 HERE = Path(__file__).parent
+KERAS = ["tensorflow>=2.16", "keras>=3.0"]
+UMAP = ["umap-learn>=0.5.5"]
+DASK = ["dask[distributed]>=2024.1"]
 version = {}
 exec((HERE / "mnistkit" / "_version.py").read_text(), version)
 
@@ -22,6 +25,9 @@ setup(
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="BSD-3-Clause",
+    # mnistkit's license, and the terms of the MNIST files bundled with it (CC BY-SA 3.0).
+    license_files=["LICENSE", "mnistkit/datasets/data/mnist/LICENSE-MNIST.txt"],
+    author="The mnistkit developers",
     python_requires=">=3.10",
     packages=find_namespace_packages(include=["mnistkit", "mnistkit.*"]),
     package_data={
@@ -34,9 +40,6 @@ setup(
         "scipy>=1.11",
         "scikit-learn>=1.6",
         "scikit-image>=0.22",
-        "tensorflow>=2.16",
-        "keras>=3.0",
-        "umap-learn>=0.5.5",
         "numba>=0.59",
         "joblib>=1.4",
         "jinja2>=3.1",
@@ -48,11 +51,21 @@ setup(
         "tomli>=2.0; python_version < '3.11'",
     ],
     extras_require={
+        # The Keras classifiers (KerasMLP, KerasCNN, KerasClassifier): about a gigabyte.
+        "keras": KERAS,
+        # UMAPEmbedding and make_umap.
+        "umap": UMAP,
+        "dask": DASK,
+        "all": [*KERAS, *UMAP, *DASK],
         "test": [
+            *KERAS,
+            *UMAP,
+            *DASK,
             "pytest>=8.0",
             "hypothesis>=6.100",
             "pytest-xdist>=3.5",
-            "dask[distributed]>=2024.1",
+            # The sdist check builds the source distribution (tests/test_packaging.py).
+            "build>=1.0",
             # A real Jupyter kernel runs every plot (tests/plotting/test_notebook.py).
             "nbclient>=0.10",
             "nbformat>=5.10",
@@ -68,13 +81,19 @@ setup(
             "sphinx>=7.2",
             "numpydoc>=1.7",
             "sphinx-gallery>=0.16",
-            "dask[distributed]>=2024.1",  # the Dask-backed search example runs at build time
+            *DASK,  # the Dask-backed search example runs at build time
+            *KERAS,
+            *UMAP,
         ],
-        "dask": ["dask[distributed]>=2024.1"],
         "lint": ["ruff>=0.6"],
     },
     entry_points={"console_scripts": ["mnistkit=mnistkit._cli:main"]},
     classifiers=[
+        "Development Status :: 3 - Alpha",
+        "Intended Audience :: Education",
+        "Intended Audience :: Science/Research",
+        "License :: OSI Approved :: BSD License",
+        "Operating System :: POSIX :: Linux",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.10",
         "Programming Language :: Python :: 3.11",

@@ -174,8 +174,7 @@ def build_parser():
         type=float,
         default=300,
         metavar="SECONDS",
-        help="how long a run waits while no Dask worker is connected before it stops "
-        "(default 300)",
+        help="how long a run waits while no Dask worker is connected before it stops (default 300)",
     )
     run.add_argument("--entries", help="comma-separated entry ids to run (default: all)")
     run.add_argument(

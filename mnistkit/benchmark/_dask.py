@@ -21,12 +21,11 @@ import time
 import uuid
 from pathlib import Path
 
+from ..utils._extras import import_optional
 from ._isolated import Task, record_failure, run_isolated
 from ._records import FAILED, Entry, Result, predictions_path, record_path
 
 __all__ = ["NoWorkerError", "cluster_client", "run_on_cluster", "run_on_worker"]
-
-INSTALL = 'pip install "mnistkit[dask]"'
 
 
 class NoWorkerError(RuntimeError):
@@ -35,14 +34,7 @@ class NoWorkerError(RuntimeError):
 
 def import_distributed():
     """``dask.distributed``, or an ImportError that says which extra to install."""
-    try:
-        import distributed
-    except ImportError as exc:
-        raise ImportError(
-            f"--backend dask needs Dask's distributed scheduler, which is not installed here: "
-            f"{INSTALL}"
-        ) from exc
-    return distributed
+    return import_optional("distributed", needed_by="--backend dask")
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._extras import import_optional
 from ..utils._quiet import quiet_native_import
 from ..utils._sklearn_compat import Interval, _fit_context
 from ..utils._validation import check_numeric_array
@@ -102,7 +103,7 @@ class UMAPEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         """
         X = validate_data(self, check_numeric_array(X), dtype="numeric")
         with quiet_native_import():  # umap-learn imports TensorFlow, which logs from C++
-            from umap import UMAP
+            UMAP = import_optional("umap", needed_by="UMAPEmbedding").UMAP
 
         self.umap_ = UMAP(
             n_components=self.n_components,

@@ -6,6 +6,7 @@ import functools
 import random
 import threading
 
+from ..utils._extras import import_optional
 from ..utils._quiet import quiet_native_import
 
 __all__ = [
@@ -24,11 +25,9 @@ def import_keras():
     Honours ``KERAS_BACKEND`` (TensorFlow by default). Python-level errors still propagate.
     """
     with quiet_native_import():
-        import keras
-
+        keras = import_optional("keras", needed_by="mnistkit's Keras classifiers")
         if keras.backend.backend() == "tensorflow":
-            import tensorflow as tf
-
+            tf = import_optional("tensorflow", needed_by="mnistkit's Keras classifiers")
             tf.get_logger().setLevel("ERROR")
     return keras
 
