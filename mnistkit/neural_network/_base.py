@@ -34,6 +34,7 @@ from ._data import (
     hold_out,
     loss_weights,
     mean_one,
+    padded_rows,
     probabilities,
     scale_inputs,
     shuffled_batches,
@@ -507,7 +508,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         X = self._prepare_inputs(X, reset=False)
         self._check_architecture(X.shape[1:])
         with releasing_custom_gradients():
-            output = self.model_.predict(X, batch_size=max(self.batch_size, 512), verbose=0)
+            output = self.model_.predict(
+                padded_rows(X), batch_size=max(self.batch_size, 512), verbose=0
+            )[: len(X)]
         return probabilities(output, multilabel=getattr(self, "multilabel_", False))
 
     def predict(self, X):
