@@ -87,10 +87,17 @@ def start_cluster(root, n_workers):
     return address, processes
 
 
+def _without_times(value):
+    """Metrics without the seconds they took (those differ from run to run anyway)."""
+    if isinstance(value, dict):
+        return {k: _without_times(v) for k, v in value.items() if not k.endswith("_seconds")}
+    return value
+
+
 def figures(out):
-    """Each record's metrics, by entry id."""
+    """Each record's metrics (times left out), by entry id."""
     return {
-        path.parent.name: Result.read(path).metrics
+        path.parent.name: _without_times(Result.read(path).metrics)
         for path in sorted(out.glob("entries/*/repeat-*.json"))
     }
 
@@ -127,6 +134,11 @@ def main():
                 local, dask = figures(root / f"local-{round_}"), figures(root / f"dask-{round_}")
                 differing = sorted(i for i in local if local[i] != dask.get(i))
                 print(f"round {round_}: entries whose figures differ: {differing or 'none'}")
+                for entry_id in differing:
+                    changed = sorted(
+                        k for k in local[entry_id] if local[entry_id][k] != dask[entry_id].get(k)
+                    )
+                    print(f"  {entry_id}: {', '.join(changed)}")
         finally:
             for process in reversed(processes):
                 process.terminate()
