@@ -64,8 +64,12 @@ setup(
             "pytest>=8.0",
             "hypothesis>=6.100",
             "pytest-xdist>=3.5",
-            # The sdist check builds the source distribution (tests/test_packaging.py).
+            # The packaging tests build the sdist and wheel without isolation (offline, and
+            # quicker), so the build backend pyproject.toml names must be installed here: a
+            # fresh Python 3.11 venv has setuptools 65 and no wheel (tests/test_packaging.py).
             "build>=1.0",
+            "setuptools>=68",
+            "wheel",
             # A real Jupyter kernel runs every plot (tests/plotting/test_notebook.py).
             "nbclient>=0.10",
             "nbformat>=5.10",

@@ -113,13 +113,14 @@ def test_the_core_works_without_the_extras_and_a_missing_one_names_its_extra():
 
 def _build(kind, outdir):
     pytest.importorskip("build")
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "build", f"--{kind}", "--no-isolation", "--outdir", str(outdir)],
         cwd=ROOT,
-        check=True,
         capture_output=True,
+        text=True,
         timeout=600,
     )
+    assert done.returncode == 0, f"python -m build --{kind} failed:\n{done.stdout}\n{done.stderr}"
     (built,) = outdir.iterdir()
     return built
 
