@@ -271,37 +271,15 @@ def part_cnn(seeds):
     )
 
 
-#: The CPU flags that decide how fast a network trains here (bfloat16 is native only with
-#: avx512_bf16 or amx_bf16; precision="auto" picks it then).
-CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
-
-
 def cpu_line():
-    """'CPU: <model>, N cores; flags avx2 fma ...; precision="auto" trains in <policy>'."""
+    """'CPU: <model> (flags), N cores; precision="auto" trains in <policy> here'."""
     import os
 
     from mnistkit.neural_network._backend import cpu_has_native_bfloat16
+    from mnistkit.utils._cpu import cpu_summary
 
-    model, flags = "unknown CPU", set()
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name") and model == "unknown CPU":
-                    model = line.split(":", 1)[1].strip()
-                elif line.startswith("flags") and not flags:
-                    flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    present = " ".join(flag for flag in CPU_FLAGS if flag in flags) or "none of " + " ".join(
-        CPU_FLAGS
-    )
-    isa = os.environ.get("ONEDNN_MAX_CPU_ISA")
     auto = "mixed_bfloat16" if cpu_has_native_bfloat16() else "float32"
-    return (
-        f"CPU: {model}, {os.cpu_count()} cores; flags: {present}"
-        + (f"; ONEDNN_MAX_CPU_ISA={isa}" if isa else "")
-        + f'; precision="auto" trains in {auto} here'
-    )
+    return f'CPU: {cpu_summary()}, {os.cpu_count()} cores; precision="auto" trains in {auto} here'
 
 
 def main():

@@ -36,7 +36,28 @@ html_theme_options = {"description": "scikit-learn building blocks for MNIST-sty
 # No network at build time: cross-references to other projects are written as plain text.
 intersphinx_mapping = {}
 
+
+def _figures_that_show_something(block, block_vars, gallery_conf, **kwargs):
+    """sphinx-gallery's Matplotlib scraper, refusing a figure with no drawn data.
+
+    An example whose figure stays empty (axes without data) would otherwise show a blank
+    picture in the gallery; this fails the build instead, naming the example.
+    """
+    import matplotlib.pyplot as plt
+    from sphinx_gallery.scrapers import matplotlib_scraper
+
+    for number in plt.get_fignums():
+        figure = plt.figure(number)
+        if not any(ax.has_data() for ax in figure.axes):
+            raise RuntimeError(
+                f"{block_vars.get('src_file', 'an example')}: figure {number} shows nothing "
+                "(no axes with drawn data)"
+            )
+    return matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
+
+
 sphinx_gallery_conf = {
+    "image_scrapers": (_figures_that_show_something,),
     "examples_dirs": "examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",

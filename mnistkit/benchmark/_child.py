@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exceptions import DatasetNotFoundError
+from ..utils._cpu import cpu_summary
 from ..utils._files import process_alive
 from ..utils._quiet import quiet_tensorflow_logs
 from ._data import load_entry_data
@@ -84,6 +85,8 @@ def environment(worker=None):
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
+        # The model and the instruction sets that decide training speed (bfloat16 or not).
+        "cpu": cpu_summary(),
         "cpu_count": os.cpu_count(),
         "memory_gib": memory_gib,
         "host": socket.gethostname(),

@@ -6,6 +6,7 @@ import functools
 import random
 import threading
 
+from ..utils._cpu import onednn_has_bfloat16
 from ..utils._extras import import_optional
 from ..utils._quiet import quiet_native_import
 
@@ -32,18 +33,10 @@ def import_keras():
     return keras
 
 
-@functools.cache
 def cpu_has_native_bfloat16():
-    """Whether the CPU has bfloat16 instructions (Linux: ``avx512_bf16`` or ``amx_bf16``)."""
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-                    return bool(flags & {"avx512_bf16", "amx_bf16"})
-    except OSError:
-        pass
-    return False
+    """Whether the CPU has bfloat16 instructions (Linux: ``avx512_bf16`` or ``amx_bf16``) that
+    oneDNN may use (``ONEDNN_MAX_CPU_ISA=AVX2`` emulates a CPU without them)."""
+    return onednn_has_bfloat16()
 
 
 @contextlib.contextmanager

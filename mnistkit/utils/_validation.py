@@ -140,7 +140,8 @@ def labels_of_fit(estimator, y):
 def network_summary(estimator):
     """What a fitted network (a pipeline's last step, or the estimator itself) recorded about
     its training: ``history`` (per-epoch figures), ``n_parameters`` and ``parameter_counts``
-    (per layer), each only where the estimator has it."""
+    (per layer), ``precision`` (the Keras dtype policy it trained in), each only where the
+    estimator has it."""
     final = estimator[-1] if hasattr(estimator, "steps") else estimator
     summary = {}
     if getattr(final, "history_", None) is not None:
@@ -148,4 +149,6 @@ def network_summary(estimator):
     if hasattr(final, "n_parameters_"):
         summary["n_parameters"] = int(final.n_parameters_)
         summary["parameter_counts"] = dict(getattr(final, "parameter_counts_", {}))
+    if getattr(final, "precision_", None):
+        summary["precision"] = str(final.precision_)
     return summary

@@ -69,3 +69,24 @@ def test_networks_in_a_benchmark_compute_in_float32_unless_the_entry_says_otherw
         Entry(id="c", model="pixels-cnn", params={"kerascnn__precision": "auto"}), 0
     )
     assert chosen.get_params()["kerascnn__precision"] == "auto"
+
+
+@pytest.mark.parametrize(
+    "precision, line",
+    [
+        ("float32", "The network trained in float32."),
+        (
+            "mixed_bfloat16",
+            "The network trained in bfloat16 (Keras policy mixed_bfloat16: float32 weights).",
+        ),
+        (None, None),  # not a network: no line
+    ],
+)
+def test_a_network_card_says_the_precision_it_trained_in(precision, line):
+    from mnistkit.benchmark._kinds.classifier import ClassifierKind
+    from mnistkit.benchmark._records import Result
+
+    details = {"precision": precision} if precision else {}
+    result = Result(id="n", repeat=0, seed=0, status="ok", entry={}, details=details)
+    lines = ClassifierKind().card_lines(result)
+    assert (line in lines) if line else not any("trained in" in text for text in lines)

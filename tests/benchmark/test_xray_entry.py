@@ -16,6 +16,7 @@ from PIL import Image
 from mnistkit._cli import main
 from mnistkit.benchmark import Result, find_suite, load_suite
 from mnistkit.benchmark._records import record_path
+from mnistkit.utils._cpu import cpu_summary
 
 
 def _write_images(root, rng):
@@ -78,3 +79,9 @@ reported = {{ test_accuracy = 0.78, f1 = 0.85 }}
     assert result.details["params"]["kerascnn__class_weight"] == "balanced"
     summary = (out / "report" / "summary.md").read_text()
     assert "xray-cnn" in summary and "f1" in summary
+    # The card says what precision the network trained in (the benchmark's pipelines train in
+    # float32 unless an entry asks for precision "auto") and on which CPU it ran.
+    assert result.details["precision"] == "float32"
+    page = (out / "report" / "index.html").read_text()
+    assert "The network trained in float32." in page
+    assert result.environment["cpu"] == cpu_summary() and f"({cpu_summary()})" in page

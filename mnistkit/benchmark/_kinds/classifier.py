@@ -23,6 +23,14 @@ from ._base import (
 MAX_GRID_CANDIDATES = 10_000
 
 
+#: How a card names the Keras dtype policy a network trained in.
+_PRECISION_WORDS = {
+    "float32": "float32",
+    "mixed_bfloat16": "bfloat16 (Keras policy mixed_bfloat16: float32 weights)",
+    "mixed_float16": "float16 (Keras policy mixed_float16: float32 weights)",
+}
+
+
 def _grid(value):
     import math
 
@@ -98,6 +106,8 @@ class ClassifierKind(EntryKind):
             result.metrics["train_accuracy"] = history["accuracy"][-1]
             if "val_accuracy" in history:
                 result.metrics["validation_accuracy"] = history["val_accuracy"][-1]
+        if "precision" in network:
+            result.details["precision"] = network["precision"]
         if "n_parameters" in network:
             result.metrics["n_parameters"] = network["n_parameters"]
             result.details["parameter_counts"] = network["parameter_counts"]
@@ -244,6 +254,9 @@ class ClassifierKind(EntryKind):
 
     def card_lines(self, result):
         lines = []
+        precision = result.details.get("precision")
+        if precision:
+            lines.append(f"The network trained in {_PRECISION_WORDS.get(precision, precision)}.")
         if result.details.get("best_params"):
             lines.append(
                 "grid search (cross-validation on the training part) chose "

@@ -40,7 +40,15 @@ from ._tables import (
 
 __all__ = ["write_report"]
 
-_ENVIRONMENT_KEYS = ("python", "platform", "processor", "cpu_count", "memory_gib", "host")
+_ENVIRONMENT_KEYS = (
+    "python",
+    "platform",
+    "processor",
+    "cpu",
+    "cpu_count",
+    "memory_gib",
+    "host",
+)
 
 
 _MARKDOWN_INLINE = str.maketrans(
@@ -206,11 +214,12 @@ def _closing_new_figures():
 
 
 def _place(environment):
-    """'host h, Dask worker tcp://…, OMP_NUM_THREADS=1': where a run ran and the thread
+    """'host h (CPU c), Dask worker tcp://…, OMP_NUM_THREADS=1': where a run ran and the thread
     settings it had (``None`` for a record from before mnistkit recorded them)."""
     if not environment.get("host"):
         return None
-    parts = [f"host {environment['host']}"]
+    cpu = f" ({environment['cpu']})" if environment.get("cpu") else ""
+    parts = [f"host {environment['host']}{cpu}"]
     if environment.get("worker"):
         parts.append(f"Dask worker {environment['worker']}")
     threads = {k: v for k, v in (environment.get("threads") or {}).items() if v is not None}
