@@ -18,9 +18,10 @@ class KerasMLP(BaseKerasClassifier):
     Dense layers (each optionally followed by batch normalisation and dropout), then a softmax
     output (one sigmoid unit for two classes), trained with cross-entropy. The defaults are a
     good recipe for MNIST (98.33% test accuracy in 28.4 s of fit time, 98.0% after 12.4 s, on a
-    2-core AMD EPYC machine, measured with ``benchmarks/bench_keras.py``), not the lab reports'
-    first try; the lab's 784-300-10
-    RMSprop network is
+    2-core AMD EPYC machine with AVX512-BF16, measured with ``benchmarks/bench_keras.py``; the
+    CPU class matters less than for the CNN: 22.5 s in bfloat16 and 24.6 s in float32 with
+    oneDNN limited to AVX2 on a 2-core Intel Xeon), not the lab reports' first try; the lab's
+    784-300-10 RMSprop network is
     ``KerasMLP((300,), dropout=0, optimizer="rmsprop", epochs=5)``.
 
     Parameters
