@@ -295,10 +295,9 @@ def cpu_line():
     """'CPU: <model> (flags), N cores; precision="auto" trains in <policy> here'."""
     import os
 
-    from mnistkit.neural_network._backend import cpu_has_native_bfloat16
-    from mnistkit.utils._cpu import cpu_summary
+    from mnistkit.utils._cpu import cpu_summary, onednn_has_bfloat16
 
-    auto = "mixed_bfloat16" if cpu_has_native_bfloat16() else "float32"
+    auto = "mixed_bfloat16" if onednn_has_bfloat16() else "float32"
     return f'CPU: {cpu_summary()}, {os.cpu_count()} cores; precision="auto" trains in {auto} here'
 
 

@@ -11,7 +11,6 @@ from ..utils._extras import import_optional
 from ..utils._quiet import quiet_native_import
 
 __all__ = [
-    "cpu_has_native_bfloat16",
     "dtype_policy",
     "import_keras",
     "releasing_custom_gradients",
@@ -31,12 +30,6 @@ def import_keras():
             tf = import_optional("tensorflow", needed_by="mnistkit's Keras classifiers")
             tf.get_logger().setLevel("ERROR")
     return keras
-
-
-def cpu_has_native_bfloat16():
-    """Whether the CPU has bfloat16 instructions (Linux: ``avx512_bf16`` or ``amx_bf16``) that
-    oneDNN may use (``ONEDNN_MAX_CPU_ISA=AVX2`` emulates a CPU without them)."""
-    return onednn_has_bfloat16()
 
 
 @contextlib.contextmanager
@@ -170,7 +163,7 @@ def resolve_precision(keras, precision):
     CPU with native bfloat16 and no GPU, else float32 (see the ``precision`` parameter)."""
     if precision != "auto":
         return precision
-    if keras.backend.backend() != "tensorflow" or not cpu_has_native_bfloat16():
+    if keras.backend.backend() != "tensorflow" or not onednn_has_bfloat16():
         return "float32"
     import tensorflow as tf
 
