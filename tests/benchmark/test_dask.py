@@ -207,9 +207,10 @@ def test_a_relative_out_gets_every_record_once_although_a_worker_is_killed_mid_e
         assert "OMP_NUM_THREADS" in record.environment["threads"]  # None: not set
         assert (out / "entries" / entry_id / "repeat-0.predictions.npz").exists()
         assert record.environment["host"]
-    # Nothing written on the workers, nothing left in their temporary folders (the killed
-    # worker's entry process removed its scratch folder itself).
-    assert cluster.leftovers() == []
+    # Nothing written on the workers, nothing left in their temporary folders: the killed
+    # worker's entry process removes its scratch folder itself once its watcher sees the
+    # worker gone, which may be just after the run ends.
+    _wait(lambda: cluster.leftovers() == [], timeout=60, what="the scratch folder's removal")
     # Nothing is written into a results folder after the run: the same folder, the same files.
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     time.sleep(2)
