@@ -27,3 +27,55 @@ def small_mnist(mnist_test):
     """1,500 training and 500 test images from the MNIST test set, for quick fits."""
     X, y = mnist_test.data, mnist_test.target
     return X[:1500], y[:1500], X[1500:2000], y[1500:2000]
+
+
+# -- how pytest-xdist shares the tests out (``pytest -n 2``) --------------------------------
+#
+# Tests that share a costly start-up run in one worker, so that it is paid once: the docs
+# build (tests/test_docs.py's module fixture runs every gallery example), the tiny benchmark
+# suite (a session fixture, read by two tests), and the UMAP tests (umap-learn compiles its
+# numba functions in every process that first uses it, without numba's on-disk cache). They
+# go first, the docs build before all, so that it runs beside the rest instead of after it.
+# pytest-xdist's own ``--dist loadgroup`` groups tests by ``xdist_group`` marks, but with
+# pytest 9.2 and pytest-xdist 3.8 tests marked with one group still ran on both workers (and
+# it would have to be asked for on every command line), so the rule is here, as a scheduler.
+_GROUPS = (
+    ("docs", lambda nodeid: nodeid.startswith("tests/test_docs.py::")),
+    (
+        "tiny-suite",
+        lambda nodeid: (
+            nodeid
+            in (
+                "tests/benchmark/test_runner.py::test_tiny_suite_end_to_end",
+                "tests/benchmark/test_report.py::test_report_of_every_kind",
+            )
+        ),
+    ),
+    ("umap", lambda nodeid: "umap" in nodeid.lower()),
+)
+
+
+def _group(nodeid):
+    """(rank, group name): the group's place in _GROUPS, or (len(_GROUPS), None)."""
+    for rank, (name, belongs) in enumerate(_GROUPS):
+        if belongs(nodeid):
+            return rank, name
+    return len(_GROUPS), None
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: _group(item.nodeid)[0])  # stable: the rest keep their order
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's default (``--dist load``), but each group of _GROUPS one unit of work."""
+    if config.getvalue("dist") != "load":
+        return None  # the user chose a distribution: theirs
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupedScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return _group(nodeid)[1] or nodeid  # every other test a unit of its own
+
+    return GroupedScheduling(config, log)

@@ -16,7 +16,7 @@ from mnistkit.neural_network import KerasCNN
 from mnistkit.plotting import TrainingHistoryDisplay
 
 X, y = load_mnist(return_X_y=True)
-X, y = X[:4000], y[:4000]
+X, y = X[:3000], y[:3000]
 
 search = GridSearchCV(
     KerasCNN(epochs=3, random_state=0),

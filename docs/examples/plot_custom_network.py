@@ -20,10 +20,12 @@ from mnistkit.plotting import ConfusionMatrixDisplay
 
 
 def residual_net(input_shape, width=16, n_blocks=2):
-    """A stem convolution, then ``n_blocks`` residual blocks, each followed by pooling."""
+    """A stem convolution and pooling, then ``n_blocks`` residual blocks, each followed by
+    pooling."""
     inputs = keras.Input(input_shape)
     x = keras.layers.Reshape((28, 28, 1))(inputs)
     x = keras.layers.Conv2D(width, 3, padding="same", activation="relu")(x)
+    x = keras.layers.MaxPooling2D(2)(x)  # the blocks work on 14x14 maps: 4 times fewer pixels
     for _ in range(n_blocks):
         shortcut = x
         x = keras.layers.Conv2D(width, 3, padding="same", activation="relu")(x)
@@ -34,13 +36,13 @@ def residual_net(input_shape, width=16, n_blocks=2):
 
 
 X, y = load_mnist(return_X_y=True)
-X, y = X[:3000], y[:3000]
+X, y = X[:2000], y[:2000]
 X_test, y_test = load_mnist(subset="test", return_X_y=True)
 
 # %%
 # ``input_shape`` is filled in from the data; ``width`` and ``n_blocks`` are parameters.
 search = GridSearchCV(
-    KerasClassifier(residual_net, batch_size=32, epochs=6, learning_rate=3e-3, random_state=0),
+    KerasClassifier(residual_net, batch_size=64, epochs=8, learning_rate=3e-3, random_state=0),
     {"model__width": [8, 16], "model__n_blocks": [1, 2]},
     cv=2,
 ).fit(X, y)

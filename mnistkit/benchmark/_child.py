@@ -154,11 +154,14 @@ def _plain(value):
     return repr(value)
 
 
-def _watch_runner(runner, scratch=None, interval=0.25):
+def _watch_runner(runner, scratch=None, parent=None, interval=0.25):
     """Stop this process group when the runner (``[host, pid]``) or the parent process is gone.
 
     ``scratch`` is a folder of this run's own (a Dask worker's, which sends the record back):
-    it is removed first, as the parent that would have removed it is gone.
+    it is removed first, as the parent that would have removed it is gone. ``parent`` is the
+    pid of the process that started this one, as that process saw it: a parent that died while
+    this process was still importing (seconds on a busy machine) is gone before the watch
+    starts, and ``os.getppid()`` would then name the process that adopted the orphan.
 
     A killed runner cannot stop its children itself; polling is what works for every way a
     runner ends (Linux's ``PR_SET_PDEATHSIG`` fires when the forking *thread* ends, which with
@@ -166,7 +169,7 @@ def _watch_runner(runner, scratch=None, interval=0.25):
     """
     if os.getpgrp() != os.getpid():
         return  # not started by the runner (a group of our own): nothing of ours to stop
-    parent = os.getppid()
+    parent = os.getppid() if parent is None else parent
     host, pid = (runner or [None, None])[:2]
     watch_pid = pid if host == socket.gethostname() and isinstance(pid, int) else None
 
@@ -191,7 +194,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     text = Path(argv[0]).read_text(encoding="utf-8") if argv else sys.stdin.read()
     task = json.loads(text)
-    _watch_runner(task.get("runner"), task.get("scratch"))
+    _watch_runner(task.get("runner"), task.get("scratch"), task.get("parent"))
     result = run_entry(
         Entry.from_dict(task["entry"]),
         task["repeat"],

@@ -143,6 +143,7 @@ def run_isolated(task, results_dir, runner=None, *, worker=None, should_stop=Non
         "results_dir": str(results_dir),
         "attempt": attempt,
         "runner": list(runner or (socket.gethostname(), os.getpid())),
+        "parent": os.getpid(),  # the child's parent: gone, the child stops (_child.py)
         "worker": worker,
         "scratch": str(results_dir) if worker else None,
     }

@@ -120,6 +120,18 @@ def tiny_suite(suite_file):
     return suite_file(TINY)
 
 
+@pytest.fixture(scope="session")
+def tiny_results(tmp_path_factory):
+    """TINY run once per pytest process (ten entries, half a minute): ``(summary, results
+    folder)``. tests/conftest.py keeps the tests that use it in one pytest-xdist worker, so that
+    it runs once; a test that writes into the results copies the folder first."""
+    from mnistkit.benchmark import run_suite
+
+    folder = tmp_path_factory.mktemp("tiny")
+    out = folder / "results"
+    return run_suite(write_suite(folder), out, progress=False), out
+
+
 @pytest.fixture
 def two_suite(suite_file):
     """The path of TWO: two quick classifiers on the same 200 test images."""

@@ -61,6 +61,10 @@ time_limit = 900
 # outlive its own start-up (imports and data loading take seconds by themselves); the resumed
 # run then completes it in a few seconds instead of half a minute.
 SLOW_TO_KILL = SLOW + "test_size = 2000\n"
+# For the busy-folder test: the second run is refused within its own start-up (a few seconds),
+# so the slow entry has to outlive that by a margin on a fast machine, not take a minute on a
+# slow one: 4,000 test images (about a dozen seconds on a fast 2-core machine).
+SLOW_FOR_A_SECOND_RUN = SLOW + "test_size = 4000\n"
 
 
 def _cli(*args):
@@ -141,7 +145,7 @@ def test_a_folder_lock_names_its_owner_and_a_dead_owner_s_lock_is_taken_over(tmp
 def test_a_second_run_into_a_busy_folder_is_refused_and_the_first_s_records_survive(
     suite_file, tmp_path
 ):
-    suite, out, first = _start_slow_run(suite_file, tmp_path)
+    suite, out, first = _start_slow_run(suite_file, tmp_path, SLOW_FOR_A_SECOND_RUN)
     second = subprocess.run(
         _cli("benchmark", "run", str(suite), "--out", str(out), "--no-progress"),
         capture_output=True,
@@ -205,6 +209,29 @@ def test_an_entry_killed_by_a_signal_is_recorded_as_killed(suite_file, tmp_path,
     assert status == "failed"
     assert error == "the entry's process was killed (signal 9: out of memory?)"
     assert Result.read(record_path(tmp_path, "nb", 0)).error == error
+
+
+def test_an_entry_whose_parent_died_before_its_watch_started_stops_and_removes_its_scratch(
+    tmp_path,
+):
+    # A Dask worker killed while its entry's process is still importing: by the time the
+    # watch starts, the orphan has been adopted, so its parent is the pid the worker passed
+    # (the task's "parent"), not os.getppid(). The stand-in parent: a pid that is not ours.
+    scratch = tmp_path / "mnistkit-scratch"
+    scratch.mkdir()
+    (scratch / "partial.json").write_text("{}")
+    script = (
+        "import time; from mnistkit.benchmark._child import _watch_runner; "
+        f"_watch_runner(None, {str(scratch)!r}, parent=2**22 + 1); time.sleep(60)"
+    )
+    orphan = subprocess.Popen(
+        [sys.executable, "-c", script], start_new_session=True, cwd=Path(__file__).parents[2]
+    )
+    try:
+        assert orphan.wait(timeout=30) != 0
+    finally:
+        orphan.kill()
+    assert not scratch.exists()
 
 
 # -- 2-5. the report ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mnistkit.benchmark import Result, load_suite, run_suite
+from mnistkit.benchmark import Result, run_suite
 from mnistkit.benchmark._records import record_path
 from mnistkit.utils._files import remove_abandoned_temporaries
 
@@ -20,8 +20,8 @@ def _record(folder, entry_id, repeat=0):
 
 
 @pytest.mark.slow
-def test_tiny_suite_end_to_end(tiny_suite, tmp_path):
-    summary = run_suite(load_suite(tiny_suite), tmp_path / "results", progress=False)
+def test_tiny_suite_end_to_end(tiny_results):
+    summary, out = tiny_results
     assert summary.statuses == dict.fromkeys(
         [
             "nb",
@@ -37,7 +37,6 @@ def test_tiny_suite_end_to_end(tiny_suite, tmp_path):
         ],
         "ok",
     )
-    out = tmp_path / "results"
     nb = _record(out, "nb")
     assert nb.n_train == 3000 and nb.n_test == 500 and nb.seed == 0
     assert 0.4 < nb.metrics["accuracy"] < 0.9
