@@ -13,15 +13,76 @@ from ._parameters import ACTIVATIONS, TRAINING_PARAMETER_CONSTRAINTS, document_t
 __all__ = ["KerasCNN"]
 
 
+#: The settings of one convolution block that ``"auto"`` may choose, in :func:`_auto_layout`'s
+#: order.
+_LAYOUT = ("kernel_size", "strides", "pool_size", "padding")
+#: What every ``"auto"`` setting falls back to when the auto layout leaves nothing of the
+#: images: 3x3 convolutions of stride 1, padded, each followed by 2x2 pooling.
+_PADDED_LAYOUT = ((3, 3), (1, 1), (2, 2), "same")
+
+
+def _auto_layout(n_blocks, strides=None):
+    """Per block, the (kernel, strides, pool, padding) that ``"auto"`` chooses; ``strides``
+    are the given ones (one pair per block), or None for ``"auto"`` strides too.
+
+    With two blocks or more, the first strides 2: a 4x4 convolution, unpadded and not pooled,
+    that halves the resolution (28 -> 13) for a fraction of the cost of a full-resolution
+    block and its pooling. With three or more, the last is unpadded and not pooled, so that
+    the dense head sees its whole maps (6 -> 4). Every other block is a 3x3 convolution with
+    2x2 pooling, padded except when it is the first. A block given a stride above 1 is not
+    pooled.
+
+    >>> from mnistkit.neural_network._cnn import _auto_layout
+    >>> for block in _auto_layout(3):
+    ...     print(block)
+    ((4, 4), (2, 2), None, 'valid')
+    ((3, 3), (1, 1), (2, 2), 'same')
+    ((3, 3), (1, 1), None, 'valid')
+    """
+    layout = []
+    for index in range(n_blocks):
+        first, last = index == 0, index == n_blocks - 1 and n_blocks >= 3
+        if strides is None:
+            block_strides = (2, 2) if first and n_blocks >= 2 else (1, 1)
+        else:
+            block_strides = strides[index]
+        strided = max(block_strides) > 1
+        kernel = (4, 4) if first and block_strides == (2, 2) else (3, 3)
+        pool = None if strided or last else (2, 2)
+        layout.append((kernel, block_strides, pool, "valid" if first or last else "same"))
+    return layout
+
+
 def _sides_after_blocks(input_shape, blocks):
-    """Yield the (height, width) left after each of ``blocks`` of (kernel, pool, padding)."""
+    """Yield the (height, width) left after each of ``blocks`` of (kernel, strides, pool,
+    padding), as Keras's ``Conv2D`` and ``MaxPooling2D`` compute them."""
     height, width = input_shape[:2]
-    for kernel, pool, padding in blocks:
+    for kernel, strides, pool, padding in blocks:
         if padding == "valid":
-            height, width = height - kernel[0] + 1, width - kernel[1] + 1
+            height = (height - kernel[0]) // strides[0] + 1
+            width = (width - kernel[1]) // strides[1] + 1
+        else:
+            height, width = -(-height // strides[0]), -(-width // strides[1])
         if pool is not None:
             height, width = height // pool[0], width // pool[1]
         yield height, width
+
+
+def _fits(input_shape, blocks):
+    return all(min(sides) >= 1 for sides in _sides_after_blocks(input_shape, blocks))
+
+
+def _per_block_pairs(value, n_blocks, name):
+    """One ``(int, int)`` per block from an int, a pair, or one of those per block (a pair
+    of ints is one value for every block, unless there are exactly two blocks)."""
+    if isinstance(value, Integral) or (
+        isinstance(value, tuple | list)
+        and len(value) == 2
+        and n_blocks != 2
+        and all(isinstance(side, Integral) for side in value)
+    ):
+        value = (value,) * n_blocks
+    return [check_int_pair(item, name) for item in per_layer(value, n_blocks, name)]
 
 
 @document_training_parameters
@@ -33,40 +94,55 @@ class KerasCNN(BaseKerasClassifier):
     softmax output (one sigmoid unit for two classes). Per-block settings take one value for
     all blocks or a tuple with one per block.
 
-    The defaults are a recipe chosen for CPU throughput as well as accuracy: three cheap 3x3
-    blocks (16, 32, 64 filters, each halving the resolution, the first unpadded; 98k
-    parameters), Adam at 0.008 with a warm-up and cosine decay over 10 epochs of batch 512,
-    computed in bfloat16 where the CPU has it (``precision="auto"``) and fed by a ``tf.data``
-    pipeline. On MNIST, seeds 0-2 reached 99.42%, 99.37% and 99.38% test accuracy in 52.6, 57.6
-    and 47.9 s of fit time on a 2-core AMD EPYC (AVX512-BF16) machine; the previous recipe
-    (float32, batch 128, 12 epochs, every block padded) took 119.0, 114.6 and 114.5 s there for
-    99.37% on average: 2.20 times faster, measured side by side by
-    ``benchmarks/bench_keras.py``. Machines differ: the previous recipe took 207.6 s on another
-    2-core machine. On Fashion-MNIST (seed 0, same machine) the default reached 0.9145 in
-    51.8 s (previous recipe: 0.9145 in 116.8 s), and the Fashion recipe
-    ``KerasCNN(horizontal_flip=True, pool_size=(2, 2, None), epochs=18)`` 0.9253 in 92.3 s.
-    The CPU class matters most: on CPUs without bfloat16 the default trains in float32, and
-    took 154.5-194.1 s on 2-core AMD CPUs with AVX2 only; on a 2-core Intel Xeon it takes
-    25.5 s in bfloat16 and 57.2 s in float32 with oneDNN limited to AVX2 (since fits no longer
-    wait for tf.data's autotuning at their end; before: 46.0 s and 84.2 s).
+    The defaults are a recipe chosen for CPU throughput as well as accuracy: a 4x4 convolution
+    of stride 2 (16 filters, 28 -> 13) in place of a full-resolution block and its pooling, a
+    padded 3x3 block of 24 filters with pooling (13 -> 6) and an unpadded 3x3 block of 48
+    (6 -> 4) whose maps go to Dense 128 with dropout 0.4 (114k parameters); Adam at 0.008 with
+    a warm-up and cosine decay over 10 epochs of batch 512, computed in bfloat16 where the CPU
+    has it (``precision="auto"``) and fed by a ``tf.data`` pipeline. On MNIST, on a 2-core
+    Intel Xeon without bfloat16 in float32 with oneDNN limited to AVX2 (as on AVX2-only CPUs),
+    seeds 0-2 reached 99.47%, 99.38% and 99.28% test accuracy in 40.0, 41.7 and 49.3 s of fit
+    time; the previous default (three pooled 3x3 blocks of 16/32/64 filters, the first
+    unpadded), fitted alternately in the same run, took 79.6, 75.3 and 81.1 s for 99.40%,
+    99.38% and 99.35%: 0.56 times its time at the same mean accuracy (99.38%), measured side
+    by side by ``benchmarks/bench_keras.py``. The CPU class matters most: the previous default
+    took 154.5-194.1 s on 2-core AMD CPUs with AVX2 only, and 25.5 s in bfloat16 on a 2-core
+    Intel Xeon with AVX512-BF16 (the current default has not been timed on bfloat16).
     The lab reports' networks are all expressible, e.g. the 7,465-parameter net is
-    ``KerasCNN(filters=(9, 9, 16), kernel_size=(5, 5, 3), padding="same",
-    dense_layer_sizes=(25,), dense_dropout=0, optimizer="rmsprop")``.
+    ``KerasCNN(filters=(9, 9, 16), kernel_size=(5, 5, 3), strides=1, pool_size=2,
+    padding="same", dense_layer_sizes=(25,), dense_dropout=0, optimizer="rmsprop")``. The
+    Fashion-MNIST recipe (0.9244 mean test accuracy over three seeds on a 2-core AMD EPYC with
+    AVX512-BF16) is the previous default with mirrored training images, no pooling after its
+    last block and 18 epochs: ``KerasCNN(filters=(16, 32, 64), kernel_size=3, strides=1,
+    padding=("valid", "same", "same"), pool_size=(2, 2, None), horizontal_flip=True,
+    epochs=18)``.
 
     Parameters
     ----------
-    filters : tuple of int, default=(16, 32, 64)
+    filters : tuple of int, default=(16, 24, 48)
         Filters of each convolution block (the number of blocks).
-    kernel_size : int, (int, int) or tuple of those, default=3
-        Kernel size, for all blocks or per block.
+    kernel_size : "auto", int, (int, int) or tuple of those, default="auto"
+        Kernel size, for all blocks or per block. ``"auto"``: 4x4 in a first block of stride
+        2, 3x3 elsewhere.
+    strides : "auto", int, (int, int) or tuple of those, default="auto"
+        Convolution strides, for all blocks or per block. ``"auto"``: 2 in the first block
+        when there are two blocks or more (it halves the resolution in place of pooling), 1
+        elsewhere.
+    pool_size : "auto", int, None or tuple of those, default="auto"
+        Max-pooling size after each block; None for no pooling in a block. ``"auto"``: no
+        pooling after a block of stride above 1, nor after the last of three blocks or more;
+        2x2 elsewhere.
     padding : {"auto", "same", "valid"} or tuple of "same"/"valid", default="auto"
         Convolution padding, for all blocks or per block. ``"auto"``: ``"valid"`` in the first
-        block and ``"same"`` in the others, or ``"same"`` everywhere when the images are too
-        small for that (``padding_`` says which). The unpadded first convolution skips the
-        blank border of MNIST-like images: 26x26 instead of 28x28 outputs, 20% fewer
-        multiply-adds in that block, and no loss of accuracy (measured on MNIST).
-    pool_size : int, None or tuple of those, default=2
-        Max-pooling size after each block; None for no pooling in a block.
+        block and in the last of three blocks or more, ``"same"`` in the others.
+
+        The ``"auto"`` settings make the default layout: on 28x28 images a 4x4 convolution of
+        stride 2 (28 -> 13), a padded 3x3 one with pooling (13 -> 6) and an unpadded 3x3 one
+        (6 -> 4), whose 4x4 maps go to the dense head. Where that leaves nothing of the images
+        (8x8 digits), every ``"auto"`` setting takes the classic one instead: 3x3, stride 1,
+        2x2 pooling, padded. ``kernel_size_``, ``strides_``, ``pool_size_`` and ``padding_``
+        say what was built. The classic layout of 3x3 blocks, each pooled, is
+        ``kernel_size=3, strides=1, pool_size=2, padding="same"``.
     block_dropout : float or tuple of float, default=0.0
         Dropout after each block.
     batch_normalization : bool, default=False
@@ -105,8 +181,14 @@ class KerasCNN(BaseKerasClassifier):
         Names of features seen during ``fit``, when X has string column names.
     image_shape_ : tuple of int
         ``(height, width, channels)`` of the network's input.
+    kernel_size_ : tuple of (int, int)
+        The kernel size of each block (``"auto"`` resolved).
+    strides_ : tuple of (int, int)
+        The strides of each block (``"auto"`` resolved).
+    pool_size_ : tuple of (int, int) or None
+        The pooling after each block (``"auto"`` resolved; None: no pooling).
     padding_ : tuple of str
-        The padding of each block (``padding="auto"`` resolved).
+        The padding of each block (``"auto"`` resolved).
     precision_ : str
         The precision the network was built with (``precision="auto"`` resolved).
     model_ : keras.Model
@@ -127,8 +209,9 @@ class KerasCNN(BaseKerasClassifier):
     Examples
     --------
     >>> from mnistkit.neural_network import KerasCNN
-    >>> lab_net = KerasCNN(filters=(9, 9, 16), kernel_size=(5, 5, 3), padding="same",
-    ...                    dense_layer_sizes=(25,), dense_dropout=0, epochs=1, random_state=0)
+    >>> lab_net = KerasCNN(filters=(9, 9, 16), kernel_size=(5, 5, 3), strides=1, pool_size=2,
+    ...                    padding="same", dense_layer_sizes=(25,), dense_dropout=0, epochs=1,
+    ...                    random_state=0)
     >>> from mnistkit.datasets import load_mnist
     >>> X, y = load_mnist(subset="test", return_X_y=True)
     >>> lab_net.fit(X[:500], y[:500]).n_parameters_
@@ -142,9 +225,21 @@ class KerasCNN(BaseKerasClassifier):
 
     _parameter_constraints: dict = {
         "filters": [tuple, list, Interval(Integral, 1, None, closed="left")],
-        "kernel_size": [tuple, list, Interval(Integral, 1, None, closed="left")],
+        "kernel_size": [
+            StrOptions({"auto"}),
+            tuple,
+            list,
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "strides": [StrOptions({"auto"}), tuple, list, Interval(Integral, 1, None, closed="left")],
+        "pool_size": [
+            StrOptions({"auto"}),
+            None,
+            tuple,
+            list,
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "padding": [StrOptions({"auto", "same", "valid"}), tuple, list],
-        "pool_size": [None, tuple, list, Interval(Integral, 1, None, closed="left")],
         "block_dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
         "batch_normalization": ["boolean"],
         "dense_layer_sizes": [tuple, list],
@@ -158,11 +253,12 @@ class KerasCNN(BaseKerasClassifier):
 
     def __init__(
         self,
-        filters=(16, 32, 64),
+        filters=(16, 24, 48),
         *,
-        kernel_size=3,
+        kernel_size="auto",
+        strides="auto",
+        pool_size="auto",
         padding="auto",
-        pool_size=2,
         block_dropout=0.0,
         batch_normalization=False,
         dense_layer_sizes=(128,),
@@ -193,8 +289,9 @@ class KerasCNN(BaseKerasClassifier):
     ):
         self.filters = filters
         self.kernel_size = kernel_size
-        self.padding = padding
+        self.strides = strides
         self.pool_size = pool_size
+        self.padding = padding
         self.block_dropout = block_dropout
         self.batch_normalization = batch_normalization
         self.dense_layer_sizes = dense_layer_sizes
@@ -244,60 +341,75 @@ class KerasCNN(BaseKerasClassifier):
         return images
 
     def _blocks(self, input_shape=None):
-        """Per block: (filters, kernel, pool, dropout rate, padding).
+        """Per block: (filters, kernel, strides, pool, dropout rate, padding).
 
-        ``padding="auto"`` is resolved for ``input_shape`` (default: the fitted image shape).
+        ``"auto"`` settings are resolved for ``input_shape`` (default: the fitted image
+        shape): :func:`_auto_layout`, or, where that leaves nothing of the images, 3x3
+        padded convolutions of stride 1 with 2x2 pooling (``_PADDED_LAYOUT``).
         """
         filters = self.filters
         filters = (filters,) if isinstance(filters, Integral) else tuple(filters)
         if not filters or not all(isinstance(f, Integral) and f >= 1 for f in filters):
             raise ValueError(f"filters must be positive ints, one per block; got {filters!r}.")
         n_blocks = len(filters)
-        kernels = self.kernel_size
-        if isinstance(kernels, Integral) or (
-            isinstance(kernels, tuple | list)
-            and len(kernels) == 2
-            and n_blocks != 2
-            and all(isinstance(k, Integral) for k in kernels)
-        ):
-            kernels = (kernels,) * n_blocks
-        kernels = [
-            check_int_pair(k, "kernel_size") for k in per_layer(kernels, n_blocks, "kernel_size")
-        ]
-        pools = per_layer(self.pool_size, n_blocks, "pool_size")
-        pools = [None if p is None else check_int_pair(p, "pool_size") for p in pools]
+        given = {}
+        for name in ("kernel_size", "strides"):
+            value = getattr(self, name)
+            if not (isinstance(value, str) and value == "auto"):
+                given[name] = _per_block_pairs(value, n_blocks, name)
+        if not (isinstance(self.pool_size, str) and self.pool_size == "auto"):
+            given["pool_size"] = [
+                None if pool is None else check_int_pair(pool, "pool_size")
+                for pool in per_layer(self.pool_size, n_blocks, "pool_size")
+            ]
+        if not (isinstance(self.padding, str) and self.padding == "auto"):
+            paddings = per_layer(self.padding, n_blocks, "padding")
+            if not set(paddings) <= {"same", "valid"}:
+                raise ValueError(
+                    f"padding must be 'auto', 'same' or 'valid', or one of 'same' and 'valid' "
+                    f"per block; got {self.padding!r}."
+                )
+            given["padding"] = paddings
+
+        def layout(defaults):
+            return [
+                tuple(
+                    given[name][index] if name in given else default[position]
+                    for position, name in enumerate(_LAYOUT)
+                )
+                for index, default in enumerate(defaults)
+            ]
+
+        blocks = layout(_auto_layout(n_blocks, given.get("strides")))
+        shape = self.image_shape_ if input_shape is None else input_shape
+        if len(given) < len(_LAYOUT) and not _fits(shape, blocks):
+            blocks = layout([_PADDED_LAYOUT] * n_blocks)
         dropouts = check_rates(
             per_layer(self.block_dropout, n_blocks, "block_dropout"), "block_dropout"
         )
-        if isinstance(self.padding, str) and self.padding == "auto":
-            paddings = ["valid"] + ["same"] * (n_blocks - 1)
-            shape = self.image_shape_ if input_shape is None else input_shape
-            sides = _sides_after_blocks(shape, zip(kernels, pools, paddings, strict=True))
-            if min(min(pair) for pair in sides) < 1:
-                paddings = ["same"] * n_blocks
-        else:
-            paddings = per_layer(self.padding, n_blocks, "padding")
-        if not set(paddings) <= {"same", "valid"}:
-            raise ValueError(
-                f"padding must be 'auto', 'same' or 'valid', or one of 'same' and 'valid' per "
-                f"block; got {self.padding!r}."
+        return [
+            (n_filters, kernel, strides, pool, rate, padding)
+            for n_filters, (kernel, strides, pool, padding), rate in zip(
+                filters, blocks, dropouts, strict=True
             )
-        return list(zip(filters, kernels, pools, dropouts, paddings, strict=True))
+        ]
 
     def _check_architecture(self, input_shape):
         blocks = [
-            (kernel, pool, padding) for _, kernel, pool, _, padding in self._blocks(input_shape)
+            (kernel, strides, pool, padding)
+            for _, kernel, strides, pool, _, padding in self._blocks(input_shape)
         ]
         sides = _sides_after_blocks(input_shape, blocks)
-        for index, ((kernel, pool, padding), (height, width)) in enumerate(
+        for index, ((kernel, strides, pool, padding), (height, width)) in enumerate(
             zip(blocks, sides, strict=True), start=1
         ):
             if height < 1 or width < 1:
                 raise ValueError(
                     f"{type(self).__name__}: images of shape {tuple(input_shape[:2])} are too "
                     f"small for this architecture: after block {index} (kernel {kernel}, "
-                    f"padding {padding!r}, pooling {pool}) nothing is left. Use fewer "
-                    "blocks, padding='same', smaller pool_size, or larger images."
+                    f"padding {padding!r}, strides {strides}, pooling {pool}) nothing is "
+                    "left. Use fewer blocks, padding='same', strides=1, smaller pool_size, or "
+                    "larger images."
                 )
 
     def _augmentation_layers(self, keras):
@@ -326,12 +438,16 @@ class KerasCNN(BaseKerasClassifier):
     def _hidden_layers(self, keras):
         layers = self._augmentation_layers(keras)
         blocks = self._blocks()
-        self.padding_ = tuple(block[4] for block in blocks)
-        for index, (n_filters, kernel, pool, rate, padding) in enumerate(blocks, start=1):
+        self.kernel_size_ = tuple(block[1] for block in blocks)
+        self.strides_ = tuple(block[2] for block in blocks)
+        self.pool_size_ = tuple(block[3] for block in blocks)
+        self.padding_ = tuple(block[5] for block in blocks)
+        for index, (n_filters, kernel, strides, pool, rate, padding) in enumerate(blocks, start=1):
             layers.append(
                 keras.layers.Conv2D(
                     n_filters,
                     kernel,
+                    strides=strides,
                     padding=padding,
                     name=f"conv_{index}",
                     activation=None if self.batch_normalization else self.activation,

@@ -40,6 +40,8 @@ def tiny_cnn(**params):
             lambda: KerasCNN(
                 (9, 9, 16),
                 kernel_size=(5, 5, 3),
+                strides=1,
+                pool_size=2,
                 dense_layer_sizes=(25,),
                 dense_dropout=0,
                 batch_normalization=False,
@@ -50,6 +52,9 @@ def tiny_cnn(**params):
         (
             lambda: KerasCNN(
                 (32, 64, 128),
+                kernel_size=3,
+                strides=1,
+                pool_size=2,
                 block_dropout=(0, 0, 0.3),
                 dense_layer_sizes=(25,),
                 dense_dropout=0.3,
@@ -82,6 +87,9 @@ def tiny_cnn(**params):
         (
             lambda: KerasCNN(
                 (8, 16),
+                kernel_size=3,
+                strides=1,
+                pool_size=2,
                 block_dropout=0.2,
                 dense_layer_sizes=(200,),
                 dense_dropout=0.5,
@@ -104,7 +112,8 @@ def tiny_cnn(**params):
     ],
 )
 def test_lab_report_parameter_counts(small_mnist, make, expected):
-    # The lab networks pad every convolution ("same"), as their parameter counts show.
+    # The lab networks are the classic layout: 3x3 (or given) convolutions of stride 1, each
+    # padded ("same", as their parameter counts show) and pooled.
     X, y, _, _ = small_mnist
     model = make().set_params(epochs=1, random_state=0).fit(X[:200], y[:200])
     assert model.n_parameters_ == expected
@@ -284,30 +293,82 @@ def test_padding_per_block(small_mnist, rng):
     model = tiny_cnn(padding=("valid", "same"), epochs=1).fit(X[:64], y[:64])
     convs = [layer for layer in model.model_.layers if layer.name.startswith("conv_")]
     assert [layer.padding for layer in convs] == ["valid", "same"]
-    # 28 -> 26 (valid 3x3) -> 13 (pool) -> 13 (same) -> 6 (pool): 6 * 6 * 8 inputs to the head.
+    # 28 -> 13 (4x4, stride 2, valid) -> 13 (same) -> 6 (pool): 6 * 6 * 8 inputs to the head.
     assert model.model_.get_layer("flatten").output.shape[-1] == 6 * 6 * 8
     with pytest.raises(ValueError, match="padding has 3 values but there are 2 layers"):
         tiny_cnn(padding=("valid", "same", "same")).fit(X[:20], y[:20])
     with pytest.raises(ValueError, match="one of 'same' and 'valid' per block"):
         tiny_cnn(padding=("valid", "full")).fit(X[:20], y[:20])
-    # Valid padding shrinks each block: 8 -> 6 -> 3 -> 1 -> 0 after block 2 with pooling.
+    # Valid padding shrinks each block: 8 -> 6 -> 3 -> 1 -> 0 after block 2 with pooling
+    # (the "auto" kernel, strides and pooling fall back to 3x3, 1 and 2x2 on 8x8 images).
     with pytest.raises(ValueError, match=r"after block 2 \(kernel \(3, 3\), padding 'valid'"):
         KerasCNN((4, 4), padding="valid").fit(rng.random((10, 64)), np.arange(10) % 2)
 
 
-def test_auto_padding_leaves_the_first_block_unpadded_when_the_images_allow(small_mnist, rng):
+def test_auto_layout_by_number_of_blocks(small_mnist):
     X, y, _, _ = small_mnist
-    model = tiny_cnn(epochs=1).fit(X[:64], y[:64])  # padding="auto", the default
-    assert model.padding_ == ("valid", "same")
-    convs = [layer for layer in model.model_.layers if layer.name.startswith("conv_")]
-    assert [layer.padding for layer in convs] == ["valid", "same"]
-    assert model.model_.get_layer("flatten").output.shape[-1] == 6 * 6 * 8  # 28 -> 26 -> 13 -> 6
-    # On 8x8 images the default three blocks leave nothing unpadded (8 -> 6 -> 3 -> 1 -> 0):
-    # "auto" pads every block instead of refusing the images.
+
+    def built(model):
+        convs = [layer for layer in model.model_.layers if layer.name.startswith("conv_")]
+        pools = [layer.name for layer in model.model_.layers if layer.name.startswith("pool_")]
+        return (
+            [(layer.kernel_size, layer.strides, layer.padding) for layer in convs],
+            pools,
+            model.model_.get_layer("flatten").output.shape[-1],
+        )
+
+    # The default: a 4x4 stride-2 first convolution without pooling (28 -> 13), a padded 3x3
+    # pooled block (13 -> 6) and an unpadded, unpooled last block (6 -> 4).
+    default = KerasCNN(filters=(4, 6, 8), epochs=1, random_state=0).fit(X[:64], y[:64])
+    assert built(default) == (
+        [((4, 4), (2, 2), "valid"), ((3, 3), (1, 1), "same"), ((3, 3), (1, 1), "valid")],
+        ["pool_2"],
+        4 * 4 * 8,
+    )
+    assert default.kernel_size_ == ((4, 4), (3, 3), (3, 3))
+    assert default.strides_ == ((2, 2), (1, 1), (1, 1))
+    assert default.pool_size_ == (None, (2, 2), None)
+    assert default.padding_ == ("valid", "same", "valid")
+    # Two blocks: the stride-2 first block, then a pooled one (no unpooled last block).
+    two = tiny_cnn(epochs=1).fit(X[:64], y[:64])
+    assert built(two) == (
+        [((4, 4), (2, 2), "valid"), ((3, 3), (1, 1), "same")],
+        ["pool_2"],
+        6 * 6 * 8,
+    )
+    # One block: an unpadded 3x3 convolution of stride 1, pooled (28 -> 26 -> 13).
+    one = tiny_cnn(filters=(4,), epochs=1).fit(X[:64], y[:64])
+    assert built(one) == ([((3, 3), (1, 1), "valid")], ["pool_1"], 13 * 13 * 4)
+    # A setting given keeps its meaning; the others stay "auto".
+    classic = KerasCNN(
+        filters=(4, 6, 8), kernel_size=3, strides=1, pool_size=2, padding="same", epochs=1
+    ).fit(X[:64], y[:64])
+    assert built(classic) == (
+        [((3, 3), (1, 1), "same")] * 3,
+        ["pool_1", "pool_2", "pool_3"],
+        3 * 3 * 8,
+    )
+    wide = KerasCNN(filters=(4, 6, 8), kernel_size=5, epochs=1).fit(X[:64], y[:64])
+    assert wide.kernel_size_ == ((5, 5),) * 3 and wide.strides_ == ((2, 2), (1, 1), (1, 1))
+    per_block = KerasCNN(filters=(4, 6), strides=(1, 2), pool_size=(2, None), epochs=1)
+    assert per_block.fit(X[:64], y[:64]).strides_ == ((1, 1), (2, 2))
+    with pytest.raises(ValueError, match="strides has 3 values but there are 2 layers"):
+        tiny_cnn(strides=(2, 1, 1)).fit(X[:20], y[:20])
+    with pytest.raises(ValueError, match="The 'strides' parameter of KerasCNN must be"):
+        tiny_cnn(strides="twice").fit(X[:20], y[:20])
+    with pytest.raises(ValueError, match=r"strides must be a positive int or a pair"):
+        tiny_cnn(strides=(0, 1)).fit(X[:20], y[:20])
+
+
+def test_auto_layout_falls_back_to_padded_pooled_blocks_on_small_images(rng):
+    # On 8x8 images the default layout leaves nothing (8 -> 3 -> 1 -> 0 after the last
+    # block): every "auto" setting takes the classic one instead of refusing the images.
     small = KerasCNN(epochs=1, random_state=0).fit(rng.random((20, 64)), np.arange(20) % 2)
     assert small.padding_ == ("same", "same", "same")
-    assert small.model_.get_layer("flatten").output.shape[-1] == 64  # 8 -> 4 -> 2 -> 1
-    # padding_ is fitted state: predicting on the same images does not change it.
+    assert small.strides_ == ((1, 1),) * 3 and small.kernel_size_ == ((3, 3),) * 3
+    assert small.pool_size_ == ((2, 2),) * 3
+    assert small.model_.get_layer("flatten").output.shape[-1] == 48  # 8 -> 4 -> 2 -> 1
+    # The layout is fitted state: predicting on the same images does not change it.
     small.predict(rng.random((3, 64)))
     assert small.padding_ == ("same", "same", "same")
 

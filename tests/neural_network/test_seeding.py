@@ -99,9 +99,12 @@ def test_a_grid_search_gives_the_same_cv_results_on_every_backend(small_mnist):
     reference = scores()
     with joblib.parallel_backend("loky", n_jobs=2):
         np.testing.assert_array_equal(scores(), reference)
-    # Two threads in one worker process: the fits run side by side, twice.
+    # Two threads of one Dask worker (in this process: a worker process of its own would only
+    # add its start-up): the fits run side by side, twice.
     with (
-        LocalCluster(n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster,
+        LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
         Client(cluster),
     ):
         for _ in range(2):
