@@ -1,3 +1,4 @@
+import signal
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,16 @@ def tiny_results(tmp_path_factory):
 def two_suite(suite_file):
     """The path of TWO: two quick classifiers on the same 200 test images."""
     return suite_file(TWO, "two.toml")
+
+
+def _default_sigint():
+    # A shell's background job (`cmd &`, as CI runners may start the tests) inherits SIGINT
+    # ignored, and Python then never raises KeyboardInterrupt: give the CLI the default, as a
+    # terminal would, so that the test sees what Ctrl-C does.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture
+def ctrl_c_as_in_a_terminal():
+    """A ``preexec_fn`` for a CLI process that a test interrupts with SIGINT."""
+    return _default_sigint

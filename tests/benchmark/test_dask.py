@@ -239,7 +239,9 @@ def test_an_entry_that_kills_its_workers_is_a_failed_record_and_the_run_goes_on(
 
 
 @pytest.mark.slow
-def test_ctrl_c_on_the_client_stops_the_entry_on_its_worker(cluster_factory, suite, tmp_path):
+def test_ctrl_c_on_the_client_stops_the_entry_on_its_worker(
+    cluster_factory, suite, tmp_path, ctrl_c_as_in_a_terminal
+):
     cluster = cluster_factory(n_workers=1)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "mnistkit", "benchmark", "run", str(suite.path)]

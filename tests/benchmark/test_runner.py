@@ -206,13 +206,6 @@ def test_abandoned_temporaries_are_removed_but_not_a_live_writer_s(tmp_path):
     assert live.exists() and other_host.exists() and unrelated.exists()
 
 
-def _default_sigint():
-    # A shell's background job (`cmd &`, as CI runners may start the tests) inherits SIGINT
-    # ignored, and Python then never raises KeyboardInterrupt: give the CLI the default, as a
-    # terminal would, so that the test sees what Ctrl-C does.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def _wait_for_results(folder, count, timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -245,7 +238,7 @@ train_size = 20000
 )
 
 
-def _start_slowish_run(suite_file, tmp_path):
+def _start_slowish_run(suite_file, tmp_path, preexec_fn=None):
     """Start the CLI on SLOWISH; return (suite, results folder, process) once one entry is done."""
     suite = suite_file(SLOWISH, "slowish.toml")
     out = tmp_path / "out"
@@ -263,7 +256,7 @@ def _start_slowish_run(suite_file, tmp_path):
             "--no-report",
         ],
         start_new_session=True,
-        preexec_fn=_default_sigint,
+        preexec_fn=preexec_fn,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -294,8 +287,8 @@ def test_sigkill_then_resume_runs_every_entry_exactly_once(suite_file, tmp_path)
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_cleanly(suite_file, tmp_path):
-    _, out, process = _start_slowish_run(suite_file, tmp_path)
+def test_ctrl_c_stops_cleanly(suite_file, tmp_path, ctrl_c_as_in_a_terminal):
+    _, out, process = _start_slowish_run(suite_file, tmp_path, ctrl_c_as_in_a_terminal)
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
