@@ -13,9 +13,6 @@ from ._parameters import ACTIVATIONS, TRAINING_PARAMETER_CONSTRAINTS, document_t
 __all__ = ["KerasCNN"]
 
 
-#: The settings of one convolution block that ``"auto"`` may choose, in :func:`_auto_layout`'s
-#: order.
-_LAYOUT = ("kernel_size", "strides", "pool_size", "padding")
 #: What every ``"auto"`` setting falls back to when the auto layout leaves nothing of the
 #: images: 3x3 convolutions of stride 1, padded, each followed by 2x2 pooling.
 _PADDED_LAYOUT = ((3, 3), (1, 1), (2, 2), "same")
@@ -83,6 +80,35 @@ def _per_block_pairs(value, n_blocks, name):
     ):
         value = (value,) * n_blocks
     return [check_int_pair(item, name) for item in per_layer(value, n_blocks, name)]
+
+
+def _per_block_pools(value, n_blocks, name):
+    """One ``(int, int)`` or None (no pooling) per block."""
+    return [
+        None if pool is None else check_int_pair(pool, name)
+        for pool in per_layer(value, n_blocks, name)
+    ]
+
+
+def _per_block_paddings(value, n_blocks, name):
+    """One of "same" and "valid" per block."""
+    paddings = per_layer(value, n_blocks, name)
+    if not set(paddings) <= {"same", "valid"}:
+        raise ValueError(
+            f"padding must be 'auto', 'same' or 'valid', or one of 'same' and 'valid' per "
+            f"block; got {value!r}."
+        )
+    return list(paddings)
+
+
+#: The settings of one convolution block that ``"auto"`` may choose, in :func:`_auto_layout`'s
+#: order, each with the function that reads a given value into one per block.
+_LAYOUT = {
+    "kernel_size": _per_block_pairs,
+    "strides": _per_block_pairs,
+    "pool_size": _per_block_pools,
+    "padding": _per_block_paddings,
+}
 
 
 @document_training_parameters
@@ -352,24 +378,11 @@ class KerasCNN(BaseKerasClassifier):
         if not filters or not all(isinstance(f, Integral) and f >= 1 for f in filters):
             raise ValueError(f"filters must be positive ints, one per block; got {filters!r}.")
         n_blocks = len(filters)
-        given = {}
-        for name in ("kernel_size", "strides"):
-            value = getattr(self, name)
-            if not (isinstance(value, str) and value == "auto"):
-                given[name] = _per_block_pairs(value, n_blocks, name)
-        if not (isinstance(self.pool_size, str) and self.pool_size == "auto"):
-            given["pool_size"] = [
-                None if pool is None else check_int_pair(pool, "pool_size")
-                for pool in per_layer(self.pool_size, n_blocks, "pool_size")
-            ]
-        if not (isinstance(self.padding, str) and self.padding == "auto"):
-            paddings = per_layer(self.padding, n_blocks, "padding")
-            if not set(paddings) <= {"same", "valid"}:
-                raise ValueError(
-                    f"padding must be 'auto', 'same' or 'valid', or one of 'same' and 'valid' "
-                    f"per block; got {self.padding!r}."
-                )
-            given["padding"] = paddings
+        given = {
+            name: read(getattr(self, name), n_blocks, name)
+            for name, read in _LAYOUT.items()
+            if not (isinstance(getattr(self, name), str) and getattr(self, name) == "auto")
+        }
 
         def layout(defaults):
             return [
