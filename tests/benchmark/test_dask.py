@@ -248,6 +248,7 @@ def test_ctrl_c_on_the_client_stops_the_entry_on_its_worker(
     options = ["--out", str(out), "--backend", "dask", "--scheduler", cluster.address]
     client = subprocess.Popen(
         [*command, *options, "--no-progress", "--no-report"],
+        preexec_fn=ctrl_c_as_in_a_terminal,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
