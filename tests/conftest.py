@@ -67,7 +67,9 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: _group(item.nodeid)[0])  # stable: the rest keep their order
 
 
-@pytest.hookimpl(tryfirst=True)
+# optionalhook: without pytest-xdist (the source distribution's own tests run with plain pytest)
+# pluggy would reject a hook it does not know.
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """pytest-xdist's default (``--dist load``), but each group of _GROUPS one unit of work."""
     if config.getvalue("dist") != "load":

@@ -111,6 +111,21 @@ def test_the_core_works_without_the_extras_and_a_missing_one_names_its_extra():
     assert "UMAPEmbedding needs the optional dependency 'umap'" in found["errors"]["umap"]
 
 
+def test_the_tests_run_without_pytest_xdist():
+    # The source distribution's own tests run with plain pytest: tests/conftest.py must not
+    # need pytest-xdist (a hook of xdist's that pluggy did not know stopped every test once).
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q"]
+        + ["--collect-only", "tests/test_packaging.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "test_the_tests_run_without_pytest_xdist" in done.stdout
+
+
 def _build(kind, outdir):
     pytest.importorskip("build")
     done = subprocess.run(
