@@ -63,7 +63,26 @@ def _group(nodeid):
     return len(_GROUPS), None
 
 
+# -- the quick local loop (``pytest -m "not slow"``, under 3 minutes on 2 cores) -----------
+#
+# A test is marked ``slow`` where it takes 3 s or more on a 2-core machine beside a second
+# worker (end-to-end runs, subprocesses, Keras fits in grid searches); the full command runs
+# them all. scikit-learn's common checks fit each network a hundred times: the quick loop runs
+# them for KerasMLP, which shares every line of fit, predict and validation with the two
+# other networks (BaseKerasClassifier); those two get theirs in the full run.
+_SLOW_COMMON_CHECKS = ("[KerasCNN(", "[KerasClassifier(")
+
+
+def _is_slow_common_check(nodeid):
+    return nodeid.startswith("tests/test_common.py::test_sklearn_compatible_estimator") and any(
+        name in nodeid for name in _SLOW_COMMON_CHECKS
+    )
+
+
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _is_slow_common_check(item.nodeid):
+            item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: _group(item.nodeid)[0])  # stable: the rest keep their order
 
 

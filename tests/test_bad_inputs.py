@@ -419,6 +419,7 @@ JSON_VALUES = st.recursive(
 )
 
 
+@pytest.mark.slow
 @fuzz
 @given(
     section=st.sampled_from(["params", "fitted", "top"]),

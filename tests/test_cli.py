@@ -39,6 +39,7 @@ def test_list_names_the_shipped_suites(capsys):
     assert "quick" in printed and "reproduce" in printed and "classic-sweep" in printed
 
 
+@pytest.mark.slow
 def test_run_writes_the_report_and_says_what_is_missing(tmp_path, capsys):
     suite = tmp_path / "partial.toml"
     suite.write_text(

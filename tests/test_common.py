@@ -30,19 +30,20 @@ CHECK_INSTANCES = {
     # The checks feed rows of 2-20 arbitrary values: read each as a 1-pixel-high image
     # (image_shape=(1, -1)) with 1x1-pixel cells, so that every HOG stage still runs.
     "HOGTransformer": lambda cls: cls(pixels_per_cell=1, cells_per_block=1, image_shape=(1, -1)),
-    # Neural networks: a small network trained long enough with a larger learning rate to fit
-    # the checks' tiny data sets (the defaults are tuned for 60,000 images).
+    # Neural networks: a small network with a larger learning rate, trained long enough to fit
+    # the checks' tiny data sets (the defaults are tuned for 60,000 images). Few epochs: each
+    # check fits several times, and a tiny fit's time is mostly Keras building its graph.
     "KerasMLP": lambda cls: cls(
         hidden_layer_sizes=(32,),
         dropout=0,
-        epochs=25,
-        learning_rate=0.01,
-        batch_size=16,
+        epochs=8,
+        learning_rate=0.03,
+        batch_size=32,
         random_state=0,
     ),
     # A user's own network: the same small dense network, from a build function.
     "KerasClassifier": lambda cls: cls(
-        TinyNetwork(), epochs=25, learning_rate=0.01, batch_size=16, random_state=0
+        TinyNetwork(), epochs=8, learning_rate=0.03, batch_size=32, random_state=0
     ),
     # The CNN reads the checks' rows as 1-pixel-high images, without pooling.
     "KerasCNN": lambda cls: cls(
@@ -51,9 +52,9 @@ CHECK_INSTANCES = {
         image_shape=(1, -1),
         dense_layer_sizes=(16,),
         dense_dropout=0,
-        epochs=25,
-        learning_rate=0.01,
-        batch_size=16,
+        epochs=8,
+        learning_rate=0.03,
+        batch_size=32,
         random_state=0,
     ),
     # The checks' rows of 2-20 values read as 1-pixel-high images (no slant to measure).

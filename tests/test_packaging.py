@@ -96,6 +96,7 @@ CORE_WITHOUT_EXTRAS = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_the_core_works_without_the_extras_and_a_missing_one_names_its_extra():
     done = subprocess.run(
         [sys.executable, "-c", CORE_WITHOUT_EXTRAS], capture_output=True, text=True, timeout=300
@@ -114,9 +115,9 @@ def test_the_core_works_without_the_extras_and_a_missing_one_names_its_extra():
 def test_the_tests_run_without_pytest_xdist():
     # The source distribution's own tests run with plain pytest: tests/conftest.py must not
     # need pytest-xdist (a hook of xdist's that pluggy did not know stopped every test once).
+    command = ["-p", "no:xdist", "-p", "no:cacheprovider", "-q", "--collect-only"]
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q"]
-        + ["--collect-only", "tests/test_packaging.py"],
+        [sys.executable, "-m", "pytest", *command, "tests/test_packaging.py"],
         cwd=ROOT,
         capture_output=True,
         text=True,

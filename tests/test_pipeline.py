@@ -1,5 +1,6 @@
 """mnistkit.Pipeline: unnamed steps, caching, grid search over named steps."""
 
+import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
@@ -8,6 +9,7 @@ from mnistkit.feature_extraction import HOGTransformer
 from mnistkit.neural_network import KerasMLP
 
 
+@pytest.mark.slow
 def test_pipeline_with_hog_and_unnamed_steps(small_mnist, tmp_path):
     X, y, X_test, y_test = small_mnist
     model = Pipeline(

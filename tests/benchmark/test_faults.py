@@ -257,6 +257,7 @@ def results(nb_results, tmp_path):
     return copy
 
 
+@pytest.mark.slow
 def test_the_report_never_deletes_or_writes_among_files_it_did_not_write(results, tmp_path):
     paper = tmp_path / "mypaper"
     (paper / "figures").mkdir(parents=True)
@@ -303,6 +304,7 @@ MARKUP = {
 }
 
 
+@pytest.mark.slow
 def test_no_text_from_a_suite_becomes_markup_in_either_output(suite_file, tmp_path):
     explanation = json.dumps(MARKUP["explanations"]["test_accuracy"])
     text = f"""
@@ -332,6 +334,7 @@ explanations = {{ test_accuracy = {explanation} }}
     assert "&lt;script>alert(1)&lt;/script> # a heading" in summary
 
 
+@pytest.mark.slow
 def test_written_files_get_the_mode_a_plain_open_gives(results, tmp_path):
     from mnistkit.datasets import write_idx
 
@@ -505,6 +508,7 @@ def test_a_latin1_suite_and_a_folder_are_named_with_the_fix(tmp_path):
         find_suite(tmp_path / "suites")
 
 
+@pytest.mark.slow
 def test_flat_baselines_run_on_an_image_folder(suite_file, tmp_path):
     from PIL import Image
 

@@ -105,6 +105,7 @@ def test_report_of_every_kind(tiny_results, tmp_path):
     assert "the lab reported" in html and html.count('class="beside"') >= 4
 
 
+@pytest.mark.slow
 def test_entries_on_different_test_sets_are_never_paired(suite_file, two_suite, tmp_path):
     # TWO's nb and tree share 200 test images; these two do not share theirs with anyone.
     text = (
@@ -138,6 +139,7 @@ test_size = 300
     assert "Not comparable with any other entry" in html
 
 
+@pytest.mark.slow
 def test_repeats_show_mean_std_per_seed_values_and_intervals(suite_file, tmp_path):
     text = """
 [[entries]]
@@ -172,6 +174,7 @@ reported = { test_accuracy = 0.80 }
     assert any(word in reproduction for word in ("reproduced", "differs"))
 
 
+@pytest.mark.slow
 def test_a_changed_suite_marks_results_stale_until_they_run_again(suite_file, two_suite, tmp_path):
     out = tmp_path / "out"
     run_suite(two_suite, out, progress=False)
@@ -191,6 +194,7 @@ def test_a_changed_suite_marks_results_stale_until_they_run_again(suite_file, tw
     assert "stale" not in (out / "report" / "summary.md").read_text()
 
 
+@pytest.mark.slow
 def test_a_report_write_that_fails_half_way_leaves_the_old_report(two_suite, tmp_path, monkeypatch):
     from mnistkit.benchmark import _report
 
@@ -231,6 +235,7 @@ def test_a_report_write_that_fails_half_way_leaves_the_old_report(two_suite, tmp
     assert not [p for p in (out / "report").rglob(".*") if p.is_file()]
 
 
+@pytest.mark.slow
 def test_the_report_closes_the_figures_it_draws_and_only_those(two_suite, tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 
@@ -251,6 +256,7 @@ def test_the_report_closes_the_figures_it_draws_and_only_those(two_suite, tmp_pa
     assert plt.get_fignums() == [mine.number]  # closed on failure too
 
 
+@pytest.mark.slow
 def test_report_refuses_ids_that_leave_the_folder(two_suite, tmp_path):
     out = tmp_path / "out"
     run_suite(two_suite, out, progress=False)

@@ -63,6 +63,7 @@ def test_tiny_suite_end_to_end(tiny_results):
     assert not [p for p in out.rglob(".*") if p.is_file()]
 
 
+@pytest.mark.slow
 def test_changed_entry_runs_again_and_says_why(suite_file, two_suite, tmp_path):
     out = tmp_path / "out"
     run_suite(two_suite, out, progress=False)
@@ -91,6 +92,7 @@ def test_changed_entry_runs_again_and_says_why(suite_file, two_suite, tmp_path):
     assert "tree: suite changed (random_state), running again" in said
 
 
+@pytest.mark.slow
 def test_truncated_record_is_moved_aside_and_run_again(two_suite, tmp_path):
     out = tmp_path / "out"
     run_suite(two_suite, out, progress=False)
@@ -109,6 +111,7 @@ def test_truncated_record_is_moved_aside_and_run_again(two_suite, tmp_path):
     assert aside.read_text() == truncated  # kept as it was, for a person to look at
 
 
+@pytest.mark.slow
 def test_a_crashed_child_replaces_an_older_record_and_the_run_goes_on(
     two_suite, tmp_path, monkeypatch
 ):
@@ -136,6 +139,7 @@ def test_a_crashed_child_replaces_an_older_record_and_the_run_goes_on(
     assert _record(out, "nb").ok
 
 
+@pytest.mark.slow
 def test_failing_and_timed_out_entries_are_recorded_and_the_rest_complete(suite_file, tmp_path):
     text = """
 name = "failing"
@@ -165,6 +169,7 @@ model = "pixels-gaussian-nb"
     assert again.skipped == ["good"] and set(again.ran) == {"bad", "slow"}
 
 
+@pytest.mark.slow
 def test_repeats_run_one_record_per_seed(suite_file, tmp_path):
     text = """
 [defaults]

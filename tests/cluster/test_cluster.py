@@ -66,6 +66,7 @@ def test_errors(blobs):
         ClusterClassifier(KMeans(4, init=np.zeros((3, 2)), n_init=1)).fit(X, y)
 
 
+@pytest.mark.slow
 def test_sweep_k_init_and_covariance(blobs):
     X, y = blobs
     centres = np.stack([X[y == label].mean(axis=0) for label in "abcd"])
@@ -138,6 +139,7 @@ class _Spy(PCA):
         return super().fit_transform(X)
 
 
+@pytest.mark.slow
 def test_embedding_is_fitted_without_labels_and_neighbours_assign_new_points(mnist_test):
     X, y = mnist_test.data[:3000] / 255.0, mnist_test.target[:3000]
     model = ClusterClassifier(

@@ -44,6 +44,7 @@ def test_bundled_files_match_published_md5():
         assert digest == mnist_module.MNIST_MD5[name]
 
 
+@pytest.mark.slow
 def test_subsets_and_float_dtype():
     test = load_mnist(subset="test")
     everything = load_mnist(subset="all")

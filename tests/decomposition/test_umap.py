@@ -1,6 +1,8 @@
 import numpy as np
+import pytest
 
 
+@pytest.mark.slow
 def test_umap_embedding_ignores_labels(rng):
     # With umap.UMAP, fit(X, y) runs supervised UMAP; UMAPEmbedding must not see y.
     from mnistkit.decomposition import UMAPEmbedding

@@ -56,6 +56,7 @@ def test_feature_names_and_pandas_output(mnist_test):
     assert frame.columns[-1] == "hog_block6_6_cell0_0_orientation7"
 
 
+@pytest.mark.slow
 def test_pipeline_grid_search_and_memory(digits, tmp_path):
     X, y = digits
     pipeline = Pipeline(

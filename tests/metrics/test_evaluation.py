@@ -89,6 +89,7 @@ def test_bad_input(multiclass):
         evaluate(y_true, y_pred, pos_label=7)
 
 
+@pytest.mark.slow
 def test_evaluate_estimator_records_time_and_uses_classes(mnist_test):
     X, y = mnist_test.data[:1500] / 255.0, mnist_test.target[:1500]
     model = LogisticRegression(max_iter=200).fit(X[:1000], y[:1000])

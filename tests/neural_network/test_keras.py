@@ -152,6 +152,7 @@ def test_learns_mnist_and_records_history(small_mnist):
     assert "dense_1" in model.summary()
 
 
+@pytest.mark.slow
 def test_cnn_accepts_flat_rows_and_images(small_mnist):
     X, y, X_test, _ = small_mnist
     flat = tiny_cnn().fit(X[:300], y[:300])
@@ -165,6 +166,7 @@ def test_cnn_accepts_flat_rows_and_images(small_mnist):
     )
 
 
+@pytest.mark.slow
 def test_same_seed_same_predictions(small_mnist):
     X, y, X_test, _ = small_mnist
     for make in (tiny_mlp, tiny_cnn):
@@ -191,6 +193,7 @@ def test_is_classifier_so_cv_is_stratified(small_mnist):
         assert isinstance(check_cv(5, y, classifier=is_classifier(model)), StratifiedKFold)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_grid_search(small_mnist, n_jobs):
     X, y, _, _ = small_mnist
@@ -216,6 +219,7 @@ def test_string_labels_class_weight_and_validation_data(small_mnist):
     assert weights.n_iter_ == 5
 
 
+@pytest.mark.slow
 def test_warm_start_and_partial_fit(small_mnist):
     X, y, _, _ = small_mnist
     model = tiny_mlp(epochs=2, warm_start=True).fit(X, y)
@@ -305,6 +309,7 @@ def test_padding_per_block(small_mnist, rng):
         KerasCNN((4, 4), padding="valid").fit(rng.random((10, 64)), np.arange(10) % 2)
 
 
+@pytest.mark.slow
 def test_auto_layout_by_number_of_blocks(small_mnist):
     X, y, _, _ = small_mnist
 

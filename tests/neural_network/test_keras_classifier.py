@@ -96,6 +96,7 @@ def test_input_shape_is_supplied_not_settable(digits):
         clf.set_params(model__input_shape=(28, 28, 1))
 
 
+@pytest.mark.slow
 def test_grid_search_over_build_arguments(digits):
     X, y, X_test, y_test = digits
     search = GridSearchCV(
@@ -165,6 +166,7 @@ def test_binary_labels_get_one_sigmoid_unit(digits):
     assert clf.score(X_test, np.where(y_test == 1, "one", "other")) > 0.9
 
 
+@pytest.mark.slow
 def test_partial_fit_pickle_and_save(digits, tmp_path):
     X, y, X_test, _ = digits
     clf = small().partial_fit(X, y, classes=np.arange(10))

@@ -38,6 +38,7 @@ def test_zero_sample_weights_remove_samples_and_combine_with_class_weight(small_
         tiny_mlp().fit(X, y, sample_weight=-np.ones(600))
 
 
+@pytest.mark.slow
 def test_sample_weights_routed_through_pipeline_and_grid_search_with_weighted_scoring(
     small_mnist,
 ):
@@ -84,6 +85,7 @@ def test_hold_out_is_stratified_seeded_and_from_the_training_data(small_mnist):
     assert fitted.history_["val_accuracy"][-1] > 0.5  # a tail split of 9s would score ~0
 
 
+@pytest.mark.slow
 def test_early_stopping_inside_grid_search_never_sees_the_test_fold(small_mnist):
     X, y = small_mnist[0][:600], small_mnist[1][:600]
 
@@ -131,6 +133,7 @@ def test_callbacks_are_fresh_copies_per_fit_and_checkpoints_resume(small_mnist, 
         tiny_mlp(callbacks=["checkpoint"]).fit(X, y)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "make",
     [tiny_mlp, lambda **p: KerasCNN((4,), dense_layer_sizes=(8,), epochs=1, random_state=0, **p)],
@@ -159,6 +162,7 @@ def test_save_and_load_without_pickle(small_mnist, tmp_path, make):
         other.load(path)
 
 
+@pytest.mark.slow
 def test_jax_backend_fits_and_predicts():
     """KERAS_BACKEND=jax keeps working (TensorFlow stays the default: faster on CPU here)."""
     import os
@@ -182,6 +186,7 @@ print(keras.backend.backend(), mlp.score(X[1000:1500], y[1000:1500]) > 0.7, cnn.
     assert result.stdout.split() == ["jax", "True", "(5,)"]
 
 
+@pytest.mark.slow
 def test_fits_leave_no_gradient_registrations_or_graphs_behind():
     # Each traced train step registered tf.custom_gradient functions in TensorFlow's global
     # registry, which held every fitted graph alive (292 MiB over 50 small fits; see

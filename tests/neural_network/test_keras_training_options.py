@@ -29,6 +29,7 @@ def data(small_mnist):
     return X[:600], y[:600], X_test, y_test
 
 
+@pytest.mark.slow
 def test_any_optimizer_loss_and_metric_in_a_grid_search(data):
     X, y, _, _ = data
     adamw = keras.optimizers.AdamW(learning_rate=0.003, weight_decay=0.01)
@@ -66,6 +67,7 @@ def test_the_schedule_and_learning_rate_apply_to_an_optimizer_instance(data):
     assert float(optimizer.learning_rate) == pytest.approx(0.05) and optimizer.momentum == 0.9
 
 
+@pytest.mark.slow
 def test_label_smoothing_gets_one_hot_targets_and_bad_names_are_named(data):
     X, y, X_test, y_test = data
     smooth = keras.losses.CategoricalCrossentropy(label_smoothing=0.1)
@@ -85,6 +87,7 @@ def _labels(y):
     return np.column_stack([y % 2, y >= 5]).astype(int)
 
 
+@pytest.mark.slow
 def test_multilabel_targets_as_mlpclassifier_takes_them(data):
     X, y, X_test, y_test = data
     Y = _labels(y)
@@ -150,6 +153,7 @@ def test_a_trained_network_is_wrapped_evaluated_fine_tuned_and_saved(data, tmp_p
         KerasClassifier.from_trained(network, classes=[9, 8, 7, 6, 5, 4, 3, 2, 1, 0])
 
 
+@pytest.mark.slow
 def test_scaling_every_sample_weight_leaves_the_fitted_network_unchanged(data):
     X, y, _, _ = data
     weights = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
@@ -180,6 +184,7 @@ class Unregistered(keras.layers.Layer):
         return inputs + 1.0
 
 
+@pytest.mark.slow
 def test_networks_with_custom_layers_load_with_custom_objects_or_safe_mode(data, tmp_path):
     X, y, X_test, _ = data
 

@@ -20,6 +20,7 @@ def _fit(X, y, **params):
     return model.predict_proba(X[:100])
 
 
+@pytest.mark.slow
 def test_a_fit_leaves_python_s_and_numpy_s_global_generators_as_they_were(small_mnist):
     X, y = small_mnist[0][:300], small_mnist[1][:300]
     cnn = {"filters": (4,), "dense_layer_sizes": (8,), "epochs": 1, "random_state": 0}
@@ -36,6 +37,7 @@ def test_a_fit_leaves_python_s_and_numpy_s_global_generators_as_they_were(small_
     assert random.random() == expected_python and np.random.random() == expected_numpy
 
 
+@pytest.mark.slow
 def test_other_threads_drawing_from_the_global_generators_change_nothing(small_mnist):
     X, y = small_mnist[0][:600], small_mnist[1][:600]
     reference = _fit(X, y)

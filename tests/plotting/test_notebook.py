@@ -71,6 +71,7 @@ def executed_notebook(tmp_path_factory):
     return {cell.metadata.get("name"): cell for cell in notebook.cells}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CELLS))
 def test_plot_shows_as_an_image_in_jupyter(executed_notebook, name):
     outputs = executed_notebook[name].outputs
