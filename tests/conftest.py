@@ -33,9 +33,10 @@ def small_mnist(mnist_test):
 #
 # Tests that share a costly start-up run in one worker, so that it is paid once: the docs
 # build (tests/test_docs.py's module fixture runs every gallery example), the tiny benchmark
-# suite (a session fixture, read by two tests), and the UMAP tests (umap-learn compiles its
-# numba functions in every process that first uses it, without numba's on-disk cache). They
-# go first, the docs build before all, so that it runs beside the rest instead of after it.
+# suite (a session fixture, read by two tests), the notebook (a kernel runs every plot), and the
+# UMAP tests (umap-learn compiles its numba functions in every process that first uses it,
+# without numba's on-disk cache). They go first, the docs build before all, so that it runs
+# beside the rest instead of after it.
 # pytest-xdist's own ``--dist loadgroup`` groups tests by ``xdist_group`` marks, but with
 # pytest 9.2 and pytest-xdist 3.8 tests marked with one group still ran on both workers (and
 # it would have to be asked for on every command line), so the rule is here, as a scheduler.
@@ -52,6 +53,8 @@ _GROUPS = (
         ),
     ),
     ("umap", lambda nodeid: "umap" in nodeid.lower()),
+    # One Jupyter kernel runs every plot's cell (a module fixture), read by one test per plot.
+    ("notebook", lambda nodeid: nodeid.startswith("tests/plotting/test_notebook.py::")),
 )
 
 

@@ -41,5 +41,5 @@ ax = table.assign(configuration=labels).plot.barh(
 ax.set_xlabel("mean cross-validated accuracy")
 
 # %%
-# The best network, refitted on all 4,000 images: its loss per epoch.
+# The best network, refitted on all 3,000 images: its loss per epoch.
 TrainingHistoryDisplay.from_estimator(search.best_estimator_)
