@@ -132,12 +132,15 @@ class Cluster:
         return found
 
     def close(self):
+        """Stop the workers and the scheduler: SIGTERM, and SIGKILL for what is still there
+        after 5 s (a worker whose peer was killed took 20 s to close itself)."""
         for process in reversed(self.processes):
             if process.poll() is None:
                 process.terminate()
+        deadline = time.monotonic() + 5
         for process in self.processes:
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
