@@ -1,3 +1,4 @@
+import shutil
 import signal
 from pathlib import Path
 
@@ -137,6 +138,27 @@ def tiny_results(tmp_path_factory):
 def two_suite(suite_file):
     """The path of TWO: two quick classifiers on the same 200 test images."""
     return suite_file(TWO, "two.toml")
+
+
+@pytest.fixture(scope="session")
+def _two_run_once(tmp_path_factory):
+    """TWO run once per pytest process: its results folder, for two_results to copy."""
+    from mnistkit.benchmark import run_suite
+
+    folder = tmp_path_factory.mktemp("two")
+    out = folder / "results"
+    run_suite(write_suite(folder, TWO, "two.toml"), out, progress=False)
+    return out
+
+
+@pytest.fixture
+def two_results(_two_run_once, two_suite, tmp_path):
+    """``tmp_path / "out"`` as ``run_suite(two_suite, out)`` leaves it: a copy of one run of
+    TWO (its records stay current for two_suite, which has the same entries), for a test
+    that changes them."""
+    out = tmp_path / "out"
+    shutil.copytree(_two_run_once, out)
+    return out
 
 
 def _default_sigint():

@@ -195,11 +195,12 @@ def test_a_changed_suite_marks_results_stale_until_they_run_again(suite_file, tw
 
 
 @pytest.mark.slow
-def test_a_report_write_that_fails_half_way_leaves_the_old_report(two_suite, tmp_path, monkeypatch):
+def test_a_report_write_that_fails_half_way_leaves_the_old_report(
+    two_suite, two_results, monkeypatch
+):
     from mnistkit.benchmark import _report
 
-    out = tmp_path / "out"
-    run_suite(two_suite, out, progress=False)
+    out = two_results
     index = write_report(out)
     before = {
         path.name: path.read_bytes() for path in (out / "report").rglob("*") if path.is_file()
@@ -236,13 +237,12 @@ def test_a_report_write_that_fails_half_way_leaves_the_old_report(two_suite, tmp
 
 
 @pytest.mark.slow
-def test_the_report_closes_the_figures_it_draws_and_only_those(two_suite, tmp_path, monkeypatch):
+def test_the_report_closes_the_figures_it_draws_and_only_those(two_results, monkeypatch):
     import matplotlib.pyplot as plt
 
     from mnistkit.benchmark import _report
 
-    out = tmp_path / "out"
-    run_suite(two_suite, out, progress=False)
+    out = two_results
     mine = plt.figure()  # a notebook user's own figure stays open
     write_report(out)
     assert plt.get_fignums() == [mine.number]

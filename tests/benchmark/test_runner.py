@@ -64,9 +64,8 @@ def test_tiny_suite_end_to_end(tiny_results):
 
 
 @pytest.mark.slow
-def test_changed_entry_runs_again_and_says_why(suite_file, two_suite, tmp_path):
-    out = tmp_path / "out"
-    run_suite(two_suite, out, progress=False)
+def test_changed_entry_runs_again_and_says_why(suite_file, two_suite, two_results):
+    out = two_results
     first = _record(out, "tree")
     said = []
     changed = suite_file(
@@ -93,9 +92,8 @@ def test_changed_entry_runs_again_and_says_why(suite_file, two_suite, tmp_path):
 
 
 @pytest.mark.slow
-def test_truncated_record_is_moved_aside_and_run_again(two_suite, tmp_path):
-    out = tmp_path / "out"
-    run_suite(two_suite, out, progress=False)
+def test_truncated_record_is_moved_aside_and_run_again(two_suite, two_results):
+    out = two_results
     path = record_path(out, "nb", 0)
     truncated = path.read_text()[:200]  # what a killed process or a full disk leaves
     path.write_text(truncated)
@@ -113,12 +111,11 @@ def test_truncated_record_is_moved_aside_and_run_again(two_suite, tmp_path):
 
 @pytest.mark.slow
 def test_a_crashed_child_replaces_an_older_record_and_the_run_goes_on(
-    two_suite, tmp_path, monkeypatch
+    two_suite, two_results, monkeypatch
 ):
     from mnistkit.benchmark import _isolated
 
-    out = tmp_path / "out"
-    run_suite(two_suite, out, progress=False)
+    out = two_results
     old = _record(out, "nb")
     # A child that dies without writing anything (killed, segfault): the runner records the
     # failure itself, replacing the older record, and the next entry still runs.
