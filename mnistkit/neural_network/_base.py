@@ -507,11 +507,18 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         X = self._prepare_inputs(X, reset=False)
         self._check_architecture(X.shape[1:])
+        rows, batch_size = padded_rows(X), max(self.batch_size, 512)
         with releasing_custom_gradients():
-            output = self.model_.predict(
-                padded_rows(X), batch_size=max(self.batch_size, 512), verbose=0
-            )[: len(X)]
-        return probabilities(output, multilabel=getattr(self, "multilabel_", False))
+            if len(rows) <= batch_size:
+                # One batch: call the network itself, as Keras advises for inputs that fit in
+                # one batch. Model.predict sets up a data pipeline and a predict loop each
+                # time: 60-80 ms per call on 300 rows against 2-3 ms (KerasMLP, 2-core Xeon),
+                # for the same numbers. It adds up in cross-validation and scoring loops.
+                keras = import_keras()
+                output = keras.ops.convert_to_numpy(self.model_(rows, training=False))
+            else:
+                output = self.model_.predict(rows, batch_size=batch_size, verbose=0)
+        return probabilities(output[: len(X)], multilabel=getattr(self, "multilabel_", False))
 
     def predict(self, X):
         """Predicted class labels.
