@@ -70,9 +70,9 @@ def _group(nodeid):
 #
 # A test is marked ``slow`` where it takes 3 s or more on a 2-core machine beside a second
 # worker (end-to-end runs, subprocesses, Keras fits in grid searches); the full command runs
-# them all. scikit-learn's common checks fit each network a hundred times: the quick loop runs
-# them for KerasMLP, which shares every line of fit, predict and validation with the two
-# other networks (BaseKerasClassifier); those two get theirs in the full run.
+# them all. scikit-learn's common checks fit each network dozens of times: the quick loop runs
+# them for KerasMLP, which shares fit, predict and validation (BaseKerasClassifier) with the
+# two other networks; those two, with their own input handling, get theirs in the full run.
 _SLOW_COMMON_CHECKS = ("[KerasCNN(", "[KerasClassifier(")
 
 
