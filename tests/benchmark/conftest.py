@@ -152,7 +152,7 @@ def _two_run_once(tmp_path_factory):
 
 
 @pytest.fixture
-def two_results(_two_run_once, two_suite, tmp_path):
+def two_results(_two_run_once, tmp_path):
     """``tmp_path / "out"`` as ``run_suite(two_suite, out)`` leaves it: a copy of one run of
     TWO (its records stay current for two_suite, which has the same entries), for a test
     that changes them."""
