@@ -74,9 +74,16 @@ class RunSummary:
 
 def _move_aside(path):
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    os.replace(path, target)
-    return target
+    for attempt in range(1000):
+        target = path.with_name(f"{path.name}.corrupt-{stamp}" + (f"-{attempt}" if attempt else ""))
+        # A hard link is created exclusively: an existing file of that name is never replaced.
+        try:
+            os.link(path, target, follow_symlinks=False)
+        except FileExistsError:
+            continue
+        path.unlink()
+        return target
+    raise FileExistsError(f"no free name to move the corrupt record {path} aside")
 
 
 def _why_run(entry, repeat, results_dir, identities, force):
@@ -285,8 +292,9 @@ _RESULTS_ITEMS = ("run.json", "entries", "report", LOCK_NAME)
 def check_results_folder(results_dir):
     """``results_dir`` as an absolute path, or a ``ValueError`` saying why a run cannot use it.
 
-    Refused: a file, a symbolic link whose target is missing, and a folder that holds other
-    files but no results (a run must never write into, or later clean, someone else's files).
+    Refused: a file, a symbolic link whose target is missing, a folder that holds other
+    files but no results (a run must never write into, or later clean, someone else's files),
+    and symbolic links among the run's own files.
     """
     given = Path(results_dir).expanduser()
     if given.is_symlink() and not given.exists():
@@ -304,7 +312,30 @@ def check_results_folder(results_dir):
                 f"--out {given} already holds files that are not benchmark results ({listed}). "
                 "Choose a new or empty folder for the results."
             )
+        _refuse_links_inside(given)
     return given.resolve()
+
+
+def _refuse_links_inside(folder):
+    """A ``ValueError`` naming the symbolic links among the run's own files in ``folder``.
+
+    Everything under a results folder is written by mnistkit (the lock, run.json, records,
+    predictions, the report); a link there points at someone's file, which a write would
+    replace or follow. The folder itself may be a link (checked above).
+    """
+    links = sorted(
+        path.relative_to(folder).as_posix()
+        for name in _RESULTS_ITEMS
+        for path in (folder / name, *(folder / name).rglob("*"))
+        if path.is_symlink()
+    )
+    if links:
+        listed = ", ".join(links[:3]) + (f" and {len(links) - 3} more" if len(links) > 3 else "")
+        raise ValueError(
+            f"--out {folder} holds symbolic links where a run writes its own files ({listed}): "
+            "mnistkit never writes through or over a link. Remove the links (the files they "
+            "point to are not touched), or choose a new --out."
+        )
 
 
 @contextlib.contextmanager

@@ -10,12 +10,13 @@ are read back: nothing in the file is executed, unlike a pickle.
 import io
 import json
 import re
+import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from ..utils._files import atomic_write
+from ..utils._files import atomic_write, check_not_a_link
 
 __all__ = ["load_classifier", "save_classifier"]
 
@@ -121,12 +122,13 @@ def save_classifier(estimator, path):
         raise TypeError(f"{type(estimator).__name__}.save: {exc}; use pickle for it.") from None
     buffer = io.BytesIO()
     path.parent.mkdir(parents=True, exist_ok=True)  # as write_idx and the benchmark do
-    scratch = path.with_name(f".{path.stem}.saving.keras")
-    try:
+    check_not_a_link(path)
+    # Keras writes the network to a file name; it gets a folder of its own, created
+    # exclusively (mkdtemp) with a name no user file can have, and only that folder is removed.
+    with tempfile.TemporaryDirectory(prefix=f".{path.stem}.saving-", dir=path.parent) as folder:
+        scratch = Path(folder, "network.keras")
         estimator.model_.save(scratch)
         buffer.write(scratch.read_bytes())
-    finally:
-        scratch.unlink(missing_ok=True)
     with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(ENTRY, json.dumps(state, indent=1))
     atomic_write(path, buffer.getvalue())

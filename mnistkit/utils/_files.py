@@ -19,7 +19,13 @@ import socket
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write", "check_file_name", "open_atomic", "remove_abandoned_temporaries"]
+__all__ = [
+    "atomic_write",
+    "check_file_name",
+    "check_not_a_link",
+    "open_atomic",
+    "remove_abandoned_temporaries",
+]
 
 _HOST = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname()) or "host"
 _TEMPORARY = re.compile(r"^\..+\.(?P<host>[A-Za-z0-9_]+)-(?P<pid>\d+)\.[^.]+\.part$")
@@ -58,15 +64,44 @@ def _fsync_folder(folder):
         os.close(descriptor)
 
 
+def check_not_a_link(path):
+    """Return ``path`` if it is not a symbolic link, else raise ``FileExistsError`` naming it.
+
+    mnistkit writes only files it creates: a link where it is about to write (a lock, a record,
+    a report page, a saved model) is someone else's, and replacing or following it would lose
+    either the link or the file it points to.
+
+    Examples
+    --------
+    >>> import os, tempfile, pathlib
+    >>> from mnistkit.utils import check_not_a_link
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> os.symlink(folder / "notes.txt", folder / "result.json")
+    >>> check_not_a_link(folder / "result.json")
+    Traceback (most recent call last):
+    ...
+    FileExistsError: ...result.json is a symbolic link (to ...notes.txt): ...
+    """
+    path = Path(path)
+    if path.is_symlink():
+        raise FileExistsError(
+            f"{path} is a symbolic link (to {os.readlink(path)}): mnistkit writes only files it "
+            "creates and never writes through, or over, a link. Remove the link, or choose "
+            "another path."
+        )
+    return path
+
+
 @contextlib.contextmanager
 def open_atomic(path):
     """Open a temporary file that becomes ``path`` when the block ends without an exception.
 
     Yields a binary file object; its ``name`` is the temporary path (to verify the contents
     before they are published, as a download's checksum). On an exception the temporary file is
-    removed and ``path`` is left as it was.
+    removed and ``path`` is left as it was. A ``path`` that is a symbolic link is refused
+    (:func:`check_not_a_link`): neither the link nor its target is touched.
     """
-    path = Path(path)
+    path = check_not_a_link(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.{_HOST}-{os.getpid()}.", suffix=".part"
@@ -80,6 +115,8 @@ def open_atomic(path):
             yield raw
             raw.flush()
             os.fsync(raw.fileno())
+        # Checked again just before the rename: a link made while the file was written.
+        check_not_a_link(path)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

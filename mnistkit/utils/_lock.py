@@ -14,14 +14,16 @@ missing (Windows), the file is created exclusively and a lock whose pid is not a
 host is stale and taken over.
 """
 
+import errno
 import json
 import os
 import socket
+import stat
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ._files import process_alive
+from ._files import check_not_a_link, process_alive
 
 try:
     import fcntl
@@ -31,6 +33,7 @@ except ImportError:  # pragma: no cover - Windows
 __all__ = ["FolderLock", "FolderLockedError"]
 
 LOCK_NAME = ".mnistkit.lock"
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 class FolderLockedError(RuntimeError):
@@ -102,18 +105,51 @@ class FolderLock:
             f"stopped), delete {self.path}."
         )
 
+    def _check_ours(self, descriptor):
+        """Refuse (closing ``descriptor``) a lock file that is not a regular file holding a lock
+        record or nothing: it is a user's file that happens to have the lock's name."""
+        info = os.fstat(descriptor)
+        contents = b""
+        if stat.S_ISREG(info.st_mode):
+            contents = os.pread(descriptor, min(info.st_size, 4096), 0)
+            try:
+                record = json.loads(contents) if contents.strip() else {"pid": None}
+            except ValueError:
+                record = None
+            if isinstance(record, dict) and "pid" in record:
+                return
+        os.close(descriptor)
+        raise FileExistsError(
+            f"{self.path} is not a lock file of mnistkit's (it holds {len(contents)} bytes of "
+            "something else): mnistkit never writes over a file it did not create. Move that "
+            f"file away, or choose another {self.what}."
+        )
+
     def acquire(self):
-        """Take the lock (see the class); return ``self``."""
+        """Take the lock (see the class); return ``self``.
+
+        The lock file is never a symbolic link or a file of someone else's: both are refused
+        (``FileExistsError``), and neither the link, its target nor the file is touched.
+        """
         self.folder.mkdir(parents=True, exist_ok=True)
+        check_not_a_link(self.path)
         if fcntl is None:  # pragma: no cover - Windows
             return self._acquire_exclusive()
         for _ in range(20):
-            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                # O_NOFOLLOW: a link made after the check above is refused by the kernel.
+                descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | _NO_FOLLOW, 0o644)
+            except OSError as exc:
+                if exc.errno != errno.ELOOP:
+                    raise
+                check_not_a_link(self.path)
+                raise
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(descriptor)
                 self._refuse(self.read_owner())
+            self._check_ours(descriptor)
             # The holder before us may have unlinked the file between our open and our flock:
             # then we hold a lock on a file nobody else will find; try again.
             try:

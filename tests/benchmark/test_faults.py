@@ -546,3 +546,60 @@ classes = ["circle", "triangle"]
     assert summary.statuses["classes"] == "failed"
     assert "names ['triangle'], which the training data does not have" in summary.error("classes")
     assert math.isfinite(Result.read(record_path(tmp_path / "out", "pca-knn", 0)).seconds)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        LOCK_NAME,
+        "run.json",
+        "entries/nb/repeat-0.json",
+        "entries/nb/repeat-0.predictions.npz",
+        "entries",
+        "report/index.html",
+        "report/summary.md",
+        "report/mnistkit-report.json",
+        "report/figures/FIRST",
+        f"report/{LOCK_NAME}",
+    ],
+)
+def test_no_file_of_a_run_or_its_report_is_written_through_a_link(results, tmp_path, name):
+    write_report(results)
+    if name.endswith("FIRST"):
+        name = next((results / "report" / "figures").iterdir()).relative_to(results).as_posix()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    target = results / name
+    if target.is_dir():
+        import shutil
+
+        shutil.rmtree(target)
+    else:
+        target.unlink(missing_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(notes)
+    suite = tmp_path / "nb.toml"
+    suite.write_text(NB)
+    with pytest.raises(ValueError, match=r"symbolic link"):
+        run_suite(suite, results, progress=False, force=True)
+    if name.startswith("report/"):
+        with pytest.raises(ValueError, match=r"symbolic link"):
+            write_report(results)
+    assert notes.read_text() == "my notes" and target.is_symlink()
+
+
+@pytest.mark.parametrize("manifest", [True, False])
+def test_a_figure_whose_bytes_were_replaced_is_written_again(results, manifest):
+    import hashlib
+
+    write_report(results)
+    report = results / "report"
+    figures = sorted((report / "figures").iterdir())
+    figures[0].write_bytes(b"\x89PNG replaced")
+    if not manifest:  # a report of a mnistkit without manifests: its page names its figures
+        (report / "mnistkit-report.json").unlink()
+    write_report(results)
+    for path in (report / "figures").iterdir():
+        digest = path.stem.rsplit("-", 1)[1]
+        assert hashlib.sha256(path.read_bytes()).hexdigest()[:10] == digest
+    assert {p.name for p in (report / "figures").iterdir()} == {p.name for p in figures}

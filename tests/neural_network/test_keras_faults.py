@@ -218,3 +218,20 @@ def test_an_inflated_state_is_refused_unread(fitted, tmp_path):
     assert path.stat().st_size < 2**20  # it compresses to almost nothing
     with pytest.raises(ValueError, match=r"declares 17,8\d\d,\d\d\d bytes, more than the"):
         KerasMLP.load(path)
+
+
+def test_save_never_removes_or_follows_a_user_s_file(fitted, tmp_path):
+    # The name the scratch copy once had, and a link where the model is to be saved.
+    mine = tmp_path / ".m.saving.keras"
+    mine.write_bytes(b"my own file")
+    path = fitted.save(tmp_path / "m.keras")
+    assert mine.read_bytes() == b"my own file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".m.saving.keras", "m.keras"]
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    link = tmp_path / "linked.keras"
+    link.symlink_to(notes)
+    with pytest.raises(FileExistsError, match=r"linked.keras is a symbolic link \(to .*notes"):
+        fitted.save(link)
+    assert notes.read_text() == "my notes" and link.is_symlink()
+    assert KerasMLP.load(path).classes_.tolist() == fitted.classes_.tolist()

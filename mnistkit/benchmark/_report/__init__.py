@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -124,7 +125,13 @@ def _save_figure(figure, stem, figures_dir):
     data = buffer.getvalue()
     name = f"{stem}-{hashlib.sha256(data).hexdigest()[:10]}.png"
     path = figures_dir / name
-    if not path.exists():
+    # A figure of the same name is reused only when its bytes are these: the name promises the
+    # contents, and a file replaced since (by hand or by a broken disk) is written anew.
+    try:
+        same = not path.is_symlink() and path.read_bytes() == data
+    except OSError:
+        same = False
+    if not same:
         atomic_write(path, data)
     return name
 
@@ -327,6 +334,14 @@ def _check_report_folder(output_dir):
         raise ValueError(f"The report folder {output_dir} is a file; choose a folder.")
     if not output_dir.exists():
         return set()
+    for path in output_dir.rglob("*"):
+        if path.is_symlink():
+            raise ValueError(
+                f"The report folder {output_dir} holds a symbolic link, "
+                f"{path.relative_to(output_dir).as_posix()} (to {os.readlink(path)}): a report "
+                "never writes through or over a link. Remove it (what it points to is not "
+                "touched), or choose a new --out."
+            )
     ours = _written_before(output_dir)
     foreign = []
     for path in output_dir.rglob("*"):
