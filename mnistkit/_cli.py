@@ -1,6 +1,7 @@
 """The ``mnistkit`` command-line tool (also ``python -m mnistkit``)."""
 
 import argparse
+import math
 import sys
 import time
 
@@ -89,6 +90,53 @@ def _benchmark_list(args):
     return 0
 
 
+def _seconds(minimum_word, allow_zero):
+    """An argparse type: a finite number of seconds, above 0 (or from 0 with ``allow_zero``)."""
+
+    def convert(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number of seconds; got {text!r}") from None
+        if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+            raise argparse.ArgumentTypeError(
+                f"must be a finite number of seconds {minimum_word}; got {text!r}"
+            )
+        return value
+
+    return convert
+
+
+def _folder(text):
+    """An argparse type: a path that is not empty (``--out ""`` would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "is empty; give a folder, e.g. --out results/mine, or leave --out out for the default"
+        )
+    return text
+
+
+def _scheduler(text):
+    """An argparse type: a Dask scheduler address, ``[PROTOCOL://]HOST:PORT``."""
+    from urllib.parse import urlsplit
+
+    address = text if "://" in text else f"tcp://{text}"
+    try:
+        parts = urlsplit(address)
+        port = parts.port
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a scheduler address ({exc}); write tcp://HOST:PORT, e.g. "
+            "tcp://127.0.0.1:8786"
+        ) from None
+    if not parts.hostname or (port is None and parts.scheme in ("tcp", "tls")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a scheduler address; write tcp://HOST:PORT, e.g. "
+            "tcp://127.0.0.1:8786 (the address 'dask scheduler' prints)"
+        )
+    return text
+
+
 def build_parser():
     """Return the argument parser of the ``mnistkit`` command."""
     parser = argparse.ArgumentParser(
@@ -99,6 +147,15 @@ def build_parser():
     parser.add_argument(
         "--debug", action="store_true", help="show the full traceback when a command fails"
     )
+    # --debug is also taken after the command (mnistkit benchmark run quick --debug); SUPPRESS
+    # keeps a leaf parser from resetting a --debug given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the full traceback when the command fails",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     from .datasets import LOADERS
@@ -108,7 +165,9 @@ def build_parser():
         dest="datasets_command", metavar="SUBCOMMAND", required=True
     )
     info = datasets_commands.add_parser(
-        "info", help="load the data sets, verify their checksums and print a summary"
+        "info",
+        parents=[common],
+        help="load the data sets, verify their checksums and print a summary",
     )
     info.add_argument(
         "name",
@@ -135,6 +194,7 @@ def build_parser():
     )
     run = benchmark_commands.add_parser(
         "run",
+        parents=[common],
         help="run a suite (results are kept; re-running resumes)",
         description="Run the entries of a suite, then write the report. Each finished run is "
         "written atomically; running again into the same folder skips what is done and still "
@@ -142,7 +202,7 @@ def build_parser():
         "command says why). Ctrl-C stops cleanly.",
     )
     run.add_argument("suite", help="suite name (quick, reproduce, classic-sweep) or .toml path")
-    run.add_argument("--out", help="results folder (default: results/SUITE)")
+    run.add_argument("--out", type=_folder, help="results folder (default: results/SUITE)")
     run.add_argument(
         "--n-jobs",
         type=int,
@@ -159,19 +219,20 @@ def build_parser():
     )
     run.add_argument(
         "--scheduler",
+        type=_scheduler,
         help="Dask scheduler address, tcp://HOST:8786 (with --backend dask; default: a local "
         "cluster)",
     )
     run.add_argument(
         "--connect-timeout",
-        type=float,
+        type=_seconds("above 0", allow_zero=False),
         default=30,
         metavar="SECONDS",
         help="how long to wait for the Dask scheduler to answer (default 30)",
     )
     run.add_argument(
         "--wait-for-workers",
-        type=float,
+        type=_seconds("from 0 up", allow_zero=True),
         default=300,
         metavar="SECONDS",
         help="how long a run waits while no Dask worker is connected before it stops (default 300)",
@@ -187,13 +248,14 @@ def build_parser():
     run.set_defaults(handler=_benchmark_run)
     report = benchmark_commands.add_parser(
         "report",
+        parents=[common],
         help="write the HTML page and Markdown summary of a results folder",
         description="Write index.html (with PNG figures) and summary.md for a results folder.",
     )
-    report.add_argument("results_dir", help="folder written by 'benchmark run'")
-    report.add_argument("--out", help="report folder (default: RESULTS_DIR/report)")
+    report.add_argument("results_dir", type=_folder, help="folder written by 'benchmark run'")
+    report.add_argument("--out", type=_folder, help="report folder (default: RESULTS_DIR/report)")
     report.set_defaults(handler=_benchmark_report)
-    listing = benchmark_commands.add_parser("list", help="list the suites found")
+    listing = benchmark_commands.add_parser("list", parents=[common], help="list the suites found")
     listing.set_defaults(handler=_benchmark_list)
     return parser
 
@@ -218,7 +280,7 @@ def main(argv=None):
         if args.debug:
             raise
         print(f"mnistkit: error: {exc}", file=sys.stderr)
-        print("(run with --debug for the full traceback)", file=sys.stderr)
+        print("(add --debug to the command for the full traceback)", file=sys.stderr)
         return 1
 
 

@@ -89,3 +89,75 @@ reported = {{ test_accuracy = 0.88 }}
     assert main([*args, "--entries", "later", "--no-report"]) == 0
     assert "Report:" not in capsys.readouterr().out
     assert (out / "report" / "index.html").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--connect-timeout", "-1"],
+            r"--connect-timeout: must be a finite number of seconds above 0; got '-1'",
+        ),
+        (
+            ["--connect-timeout", "nan"],
+            r"--connect-timeout: must be a finite number of seconds above 0; got 'nan'",
+        ),
+        (
+            ["--connect-timeout", "0"],
+            r"--connect-timeout: must be a finite number of seconds above 0",
+        ),
+        (
+            ["--wait-for-workers", "nan"],
+            r"--wait-for-workers: must be a finite number of seconds from 0 up; got 'nan'",
+        ),
+        (["--wait-for-workers", "inf"], r"--wait-for-workers: must be a finite number"),
+        (
+            ["--wait-for-workers", "soon"],
+            r"--wait-for-workers: must be a number of seconds; got 'soon'",
+        ),
+        (
+            ["--scheduler", "127.0.0.1:notaport"],
+            r"--scheduler: '127.0.0.1:notaport' is not a scheduler address .*tcp://HOST:PORT",
+        ),
+        (["--scheduler", "tcp://:8786"], r"--scheduler: 'tcp://:8786' is not a scheduler address"),
+        (["--out", ""], r"--out: is empty; give a folder"),
+        (["--out", "  "], r"--out: is empty; give a folder"),
+    ],
+)
+def test_numeric_and_address_options_are_refused_in_the_cli_s_words(args, message, capsys):
+    import re
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["benchmark", "run", "quick", "--backend", "dask", *args])
+    assert exit_info.value.code == 2
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_an_empty_results_folder_is_refused_by_the_python_api_too(tmp_path):
+    from mnistkit.benchmark import run_suite
+
+    suite = tmp_path / "s.toml"
+    suite.write_text('[[entries]]\nid = "x"\nmodel = "pixels-gaussian-nb"\n')
+    with pytest.raises(ValueError, match=r"The results folder is an empty path"):
+        run_suite(suite, "", progress=False)
+
+
+def test_debug_is_taken_after_the_command_and_the_hint_says_so(capsys):
+    assert main(["benchmark", "run", "no-such-suite"]) == 1
+    assert "add --debug to the command" in capsys.readouterr().err
+    for args in (
+        ["--debug", "benchmark", "run", "no-such-suite"],
+        ["benchmark", "run", "no-such-suite", "--debug"],
+    ):
+        with pytest.raises(FileNotFoundError, match="No suite named 'no-such-suite'"):
+            main(args)
+
+
+def test_a_suite_with_a_byte_order_mark_is_read(tmp_path):
+    from mnistkit.benchmark import load_suite
+
+    path = tmp_path / "bom.toml"
+    path.write_bytes(
+        '\ufeffname = "bom"\n[[entries]]\nid = "x"\nmodel = "pixels-gaussian-nb"\n'.encode()
+    )
+    assert load_suite(path).name == "bom"

@@ -234,7 +234,9 @@ def make_baseline(name, **overrides):
         A name from :func:`list_baselines`, e.g. ``"pca-svc-rbf"`` or ``"hog-logistic-regression"``.
     **overrides : dict
         Parameters to set: ``step__param`` as in :meth:`~sklearn.pipeline.Pipeline.set_params`
-        (``pca__n_components=40``), or a bare ``param`` of the final estimator (``C=5``).
+        (``pca__n_components=40``), or a bare ``param`` of the final estimator (``C=5``), also
+        where the final step wraps it (``C`` of ``pixels-linear-svc``'s LinearSVC inside its
+        one-vs-rest wrapper).
 
     Returns
     -------
@@ -254,8 +256,32 @@ def make_baseline(name, **overrides):
     models = model_steps()
     steps = [*feature_steps(), *(models if isinstance(models, list) else [models])]
     pipeline = make_pipeline(*steps)
-    final = pipeline.steps[-1][0]
-    parameters = {
-        key if "__" in key else f"{final}__{key}": value for key, value in overrides.items()
-    }
+    parameters = {_qualified(pipeline, key): value for key, value in overrides.items()}
     return pipeline.set_params(**parameters)
+
+
+def _qualified(pipeline, key):
+    """An override's full name: ``step__param`` as given; a bare ``param`` of the final step,
+    or else of the one estimator inside the final step that has it (``C`` of the LinearSVC
+    inside ``linear-svc``'s one-vs-rest wrapper); a bare name nobody or several have is
+    refused, naming the choices."""
+    if "__" in key:
+        return key
+    final = pipeline.steps[-1][0]
+    names = [name for name in pipeline.get_params(deep=True) if name.startswith(f"{final}__")]
+    if f"{final}__{key}" in names:
+        return f"{final}__{key}"
+    matches = [name for name in names if name.rsplit("__", 1)[-1] == key]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ValueError(
+            f"Parameter {key!r} is ambiguous in this pipeline: write one of {matches}."
+        )
+    bare = sorted({name.rsplit("__", 1)[-1] for name in names})
+    close = difflib.get_close_matches(key, bare, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise ValueError(
+        f"Invalid parameter {key!r} for the final step {final!r}.{hint} Its parameters: "
+        f"{', '.join(bare)}; other steps' as step__param ({', '.join(pipeline.named_steps)})."
+    )

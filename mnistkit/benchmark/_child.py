@@ -124,6 +124,9 @@ def run_entry(entry, repeat, results_dir, attempt="", worker=None):
         result.load_seconds = time.perf_counter() - start
         result.n_train, result.n_test = len(data.y_train), len(data.y_test)
         result.fingerprint = {"entry": entry.config_fingerprint(repeat), "data": data.identity()}
+        code = entry.code_identity()
+        if code is not None:  # what the user's estimator was: its package version and params
+            result.fingerprint["code"] = code
         result.test_set = data.test_identity()
         kind.run(entry, data, result, predictions)
         result.status = OK

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..datasets import LOADERS
 from ..utils._files import atomic_write, check_file_name
+from ._estimators import FEATURE_STEPS
 from ._fields import (
     between,
     one_of,
@@ -55,6 +56,8 @@ _PRESENTATION = (
     "probe_of",
     "time_limit",
 )
+# Keys that name a user's own model.
+_USER_MODEL_KEYS = ("estimator", "network", "features")
 # Keys that decide which arrays an entry trains and tests on.
 _DATA_KEYS = (
     "dataset",
@@ -123,7 +126,27 @@ class Entry:
     )
     kind: str = suite_field(types=(str,), default="classifier", doc="what the entry measures")
     model: str = suite_field(types=(str,), default="", doc="a name from list_baselines()")
-    params: dict = suite_field(types=(dict,), factory=dict, doc="overrides for make_baseline")
+    estimator: str = suite_field(
+        types=(str,),
+        default="",
+        doc="your estimator: 'package.module:attribute', a class or a function returning one",
+    )
+    network: str = suite_field(
+        types=(str,),
+        default="",
+        doc="your Keras build function, 'package.module:build', trained by KerasClassifier",
+    )
+    features: str = suite_field(
+        types=(str,),
+        default="",
+        doc="a feature step before your estimator or network",
+        check=one_of(*FEATURE_STEPS),
+    )
+    params: dict = suite_field(
+        types=(dict,),
+        factory=dict,
+        doc="overrides for make_baseline, or the arguments of your estimator or network",
+    )
     dataset: str = suite_field(
         types=(str,), default="mnist", doc="the data set", check=one_of(*DATASETS)
     )
@@ -185,6 +208,9 @@ class Entry:
         "for a difference); its reported figures are that entry's",
     )
     options: object = None
+    #: Where the entry's own modules are looked for first: the suite file's folder (set when
+    #: the suite is loaded; not a suite key, and not part of the fingerprint).
+    search_path: str | None = None
 
     @property
     def entry_kind(self):
@@ -200,6 +226,8 @@ class Entry:
             for field in dataclasses.fields(self)
             if field.name != "options"
         }
+        if common["search_path"] is None:
+            del common["search_path"]
         if self.options is not None:
             common.update(dataclasses.asdict(self.options))
         return common
@@ -215,6 +243,15 @@ class Entry:
         options = kind.options(**{k: v for k, v in values.items() if k in option_names})
         return cls(**{k: v for k, v in values.items() if k in names}, options=options)
 
+    @property
+    def model_label(self):
+        """The entry's model in a few words: the baseline's name, or the user's import path
+        (after its feature step: ``hog + sklearn.svm:SVC``); empty for a kind without one."""
+        own = self.estimator or self.network
+        if not own:
+            return self.model
+        return f"{self.features} + {own}" if self.features else own
+
     def seed(self, repeat):
         """The seed of repeat ``repeat`` (0-based): ``random_state + repeat``."""
         return self.random_state + repeat
@@ -222,9 +259,21 @@ class Entry:
     def determining(self):
         """The keys that decide what a run produces (not its description or figures)."""
         values = self.to_dict()
-        for key in (*_PRESENTATION, "repeats", "random_state"):
+        for key in (*_PRESENTATION, "repeats", "random_state", "search_path"):
             values.pop(key, None)
+        # Keys for a user's model, left out while unset: the fingerprints of entries written
+        # before they existed stay as they were.
+        for key in _USER_MODEL_KEYS:
+            if not values.get(key):
+                values.pop(key, None)
         return values
+
+    def code_identity(self):
+        """The user's estimator as it is installed now (``None`` for a baseline): see
+        :func:`mnistkit.benchmark._estimators.code_identity`."""
+        from ._estimators import code_identity
+
+        return code_identity(self)
 
     def data_spec(self):
         """The keys that decide the arrays, as a hashable key for caching loaded data."""
@@ -232,12 +281,22 @@ class Entry:
 
     def config_fingerprint(self, repeat):
         """Hash of everything in the entry that decides the result of repeat ``repeat``."""
-        return digest(canonical_json({**self.determining(), "seed": self.seed(repeat)}))
+        values = {**self.determining(), "seed": self.seed(repeat)}
+        code = self.code_identity()
+        if code is not None:
+            values["code"] = code
+        return digest(canonical_json(values))
 
     def changed_keys(self, recorded):
         """The determining keys whose values differ from a recorded entry (a dict)."""
         now = self.determining()
-        keys = set(now) | {k for k in recorded if k not in (*_PRESENTATION, "repeats")}
+        recorded = {
+            key: value
+            for key, value in recorded.items()
+            if key not in (*_PRESENTATION, "repeats", "search_path")
+            and (value or key not in _USER_MODEL_KEYS)
+        }
+        keys = set(now) | set(recorded)
         keys.discard("random_state")
         return sorted(
             key for key in keys if canonical_json(now.get(key)) != canonical_json(recorded.get(key))
@@ -339,7 +398,13 @@ class Result:
             keys = entry.changed_keys(self.entry)
             if self.seed != entry.seed(self.repeat):
                 keys.append("random_state")
-            reasons.append(f"suite changed ({', '.join(keys) or 'entry'})")
+            code = entry.code_identity()
+            if keys or code is None:
+                reasons.append(f"suite changed ({', '.join(keys) or 'entry'})")
+            else:
+                from ._estimators import identity_changes
+
+                reasons += identity_changes(fingerprint.get("code"), code)
         if data_identity is not None and fingerprint.get("data") != data_identity:
             reasons.append("data changed")
         return reasons

@@ -296,6 +296,11 @@ def check_results_folder(results_dir):
     files but no results (a run must never write into, or later clean, someone else's files),
     and symbolic links among the run's own files.
     """
+    if not str(results_dir).strip():
+        raise ValueError(
+            "The results folder is an empty path; give a folder (e.g. results/mine): an empty "
+            "one would mean the current folder."
+        )
     given = Path(results_dir).expanduser()
     if given.is_symlink() and not given.exists():
         raise ValueError(

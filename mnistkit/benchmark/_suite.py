@@ -67,8 +67,9 @@ def _all_option_keys():
     return {name for kind in kind_names() for name in field_names(get_kind(kind).options)}
 
 
-def _check_entry(raw, defaults, where):
-    """Turn one ``[[entries]]`` table (with the suite's defaults) into a validated Entry."""
+def _check_entry(raw, defaults, where, folder=None):
+    """Turn one ``[[entries]]`` table (with the suite's defaults) into a validated Entry;
+    ``folder`` (the suite file's) is searched first for the entry's own modules."""
     common = set(field_names(Entry))
     unknown = set(raw) - common - _all_option_keys()
     if unknown:
@@ -87,11 +88,22 @@ def _check_entry(raw, defaults, where):
             f"{where}: {', '.join(map(repr, sorted(foreign)))} do not apply to kind "
             f"{kind_name!r}; its own keys are {', '.join(map(repr, sorted(own))) or 'none'}."
         )
-    # Defaults fill what the entry leaves out, where the key means something for this kind.
-    merged = {**{k: v for k, v in defaults.items() if k in common | own}, **raw}
+    # Defaults fill what the entry leaves out, where the key means something for this kind
+    # and this data set.
+    dataset = raw.get("dataset", defaults.get("dataset", "mnist"))
+    merged = {
+        **{
+            k: v
+            for k, v in defaults.items()
+            if k in common | own and not (dataset != "folder" and k in _FOLDER_KEYS)
+        },
+        **raw,
+    }
+    _check_data_keys(raw, dataset, where)
     entry = Entry(
         **convert_fields(Entry, merged, where, required=("id",)),
         options=kind.options(**convert_fields(kind.options, merged, where, required=kind.required)),
+        search_path=str(Path(folder).resolve()) if folder is not None else None,
     )
     if entry.dataset == "folder" and not entry.path:
         raise SuiteError(
@@ -103,17 +115,7 @@ def _check_entry(raw, defaults, where):
             f"{entry.random_state} + {entry.repeats} - 1."
         )
     _check_classes(entry, where)
-    if kind.needs_model and not entry.model:
-        raise SuiteError(
-            f"{where} needs a 'model' (a name from mnistkit.baselines.list_baselines())."
-        )
-    if entry.model:
-        from ..baselines import list_baselines
-
-        if entry.model not in list_baselines():
-            close = difflib.get_close_matches(entry.model, list_baselines(), n=2)
-            hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-            raise SuiteError(f"{where}: unknown model {entry.model!r}.{hint}")
+    _check_model(entry, kind, where)
     unknown_figures = set(entry.reported) - set(kind.reported_figures)
     if unknown_figures:
         raise SuiteError(
@@ -122,6 +124,80 @@ def _check_entry(raw, defaults, where):
         )
     kind.validate(entry, where)
     return entry
+
+
+_MODEL_KEYS = ("model", "estimator", "network")
+# Keys that mean something only for an image folder.
+_FOLDER_KEYS = ("path", "image_size", "color_mode")
+
+
+def _check_data_keys(raw, dataset, where):
+    """Refuse keys that the entry's data set would ignore: a result must never say it ran on
+    14 x 14 images while it ran on 28 x 28 ones."""
+    if not isinstance(dataset, str):
+        return  # the type check of 'dataset' names it
+    if dataset != "folder":
+        ignored = [key for key in _FOLDER_KEYS if key in raw]
+        if ignored:
+            raise SuiteError(
+                f"{where}: {', '.join(map(repr, ignored))} apply only to dataset 'folder' (an "
+                f"image folder); dataset {dataset!r} has its own images and path. Remove "
+                f'{"it" if len(ignored) == 1 else "them"}, or set dataset = "folder".'
+            )
+    elif raw.get("split", "train/test") != "train/test":
+        raise SuiteError(
+            f"{where}: split {raw['split']!r} applies only to MNIST-style data sets; an image "
+            "folder is split by its train/ and test/ folders. Remove 'split'."
+        )
+
+
+def _check_model(entry, kind, where):
+    """One model per entry that needs one (a baseline, an estimator or a network), none for a
+    kind that does not, ``features`` only before a user's model; then the model is built, so
+    that a wrong import path or parameter is refused now, not when the entry runs."""
+    given = [key for key in _MODEL_KEYS if getattr(entry, key)]
+    if len(given) > 1:
+        raise SuiteError(
+            f"{where} names its model twice ({' and '.join(map(repr, given))}); keep one: "
+            "'model' for a baseline, 'estimator' for your estimator, 'network' for your Keras "
+            "build function."
+        )
+    if not kind.needs_model:
+        if given or entry.features:
+            raise SuiteError(
+                f"{where}: kind {entry.kind!r} takes no model; remove "
+                f"{', '.join(map(repr, [*given, *(['features'] if entry.features else [])]))}."
+            )
+        return
+    if not given:
+        raise SuiteError(
+            f"{where} needs a 'model' (a name from mnistkit.baselines.list_baselines()), an "
+            "'estimator' ('package.module:attribute', e.g. "
+            "'sklearn.ensemble:HistGradientBoostingClassifier') or a 'network' (a Keras build "
+            "function, 'mymodels:build')."
+        )
+    if entry.model:
+        from ..baselines import list_baselines
+
+        if entry.model not in list_baselines():
+            close = difflib.get_close_matches(entry.model, list_baselines(), n=2)
+            hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+            raise SuiteError(f"{where}: unknown model {entry.model!r}.{hint}")
+        if entry.features:
+            raise SuiteError(
+                f"{where}: 'features' goes before your own 'estimator' or 'network'; a baseline "
+                f"names its features itself ({entry.model!r}: "
+                f"{entry.model.split('-')[0]!r}). Remove 'features' or pick another baseline."
+            )
+    from ._kinds._base import build_model
+
+    try:
+        model = build_model(entry, entry.random_state)
+    except SuiteError as exc:
+        raise SuiteError(f"{where}: {exc}") from None
+    except (ValueError, TypeError) as exc:  # make_baseline's overrides
+        raise SuiteError(f"{where}: params {entry.params}: {exc}") from None
+    kind.check_model(model, entry, where)
 
 
 def _check_classes(entry, where):
@@ -172,7 +248,8 @@ def load_suite(path):
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark, which some Windows editors write, is not TOML.
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SuiteError(
             f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
@@ -208,7 +285,9 @@ def load_suite(path):
         if not isinstance(item, dict):
             raise SuiteError(f"{path}: entry {index + 1} must be a table ([[entries]]).")
         label = f" ({item['id']!r})" if isinstance(item.get("id"), str) else ""
-        entries.append(_check_entry(item, defaults, f"{path}: entry {index + 1}{label}"))
+        entries.append(
+            _check_entry(item, defaults, f"{path}: entry {index + 1}{label}", path.parent)
+        )
     if not entries:
         raise SuiteError(f"{path}: the suite has no [[entries]].")
     ids = [entry.id for entry in entries]

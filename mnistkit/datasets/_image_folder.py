@@ -75,6 +75,20 @@ def _list_images(root, extensions):
         )
     if not root.is_dir():
         raise ImageFolderError(f"{root} is a file, not a folder of class subfolders.")
+    # A link to a folder that is not there (an unmounted drive) would be a class that
+    # silently vanished: refused, naming the link and its target.
+    dangling = sorted(
+        path
+        for path in root.iterdir()
+        if path.is_symlink() and not path.exists() and not path.name.startswith(".")
+    )
+    if dangling:
+        named = "\n".join(f"  - {path} -> {os.readlink(path)}" for path in dangling[:5])
+        raise ImageFolderError(
+            f"{root}: {len(dangling)} class folder link(s) point to nothing (a drive not "
+            f"mounted, a folder moved), so their classes would be left out:\n{named}\n"
+            "Mount or restore the target, or remove the link."
+        )
     # Hidden entries (.ipynb_checkpoints, .DS_Store, .git) are tools' files, never a class.
     class_dirs = sorted(
         path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")

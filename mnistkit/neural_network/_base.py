@@ -283,7 +283,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             )
         validation = (X_val, self._targets(val_codes))
         if len(validation_data) == 3:
-            validation += (mean_one(check_sample_weight(validation_data[2], len(X_val))),)
+            validation += (
+                mean_one(check_sample_weight(validation_data[2], len(X_val), "validation_data[2]")),
+            )
         return validation
 
     def _targets(self, codes):

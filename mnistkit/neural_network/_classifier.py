@@ -62,6 +62,52 @@ def build_arguments(model):
     return arguments
 
 
+_OUTPUTS = ("auto", "probabilities", "logits")
+
+
+def _last_activation(keras, model):
+    """The name of the activation the network's output passes through last (``None``: it
+    cannot be read, as for a subclassed model)."""
+    try:
+        layer = model.outputs[0]._keras_history.operation
+    except (AttributeError, IndexError, ValueError):
+        layer = model.layers[-1] if getattr(model, "layers", None) else None
+    if isinstance(layer, keras.layers.Softmax):
+        return "softmax"
+    activation = getattr(layer, "activation", None)
+    if activation is None:
+        return None
+    return getattr(activation, "__name__", str(activation))
+
+
+def _output_kind(keras, model, units, outputs):
+    """``"probabilities"`` or ``"logits"`` for a trained network's output (see from_trained)."""
+    if outputs not in _OUTPUTS:
+        raise ValueError(
+            f"from_trained: outputs must be one of {', '.join(map(repr, _OUTPUTS))}; got "
+            f"{outputs!r}."
+        )
+    if outputs != "auto":
+        return outputs
+    activation = _last_activation(keras, model)
+    if activation == "softmax" and units > 1:
+        return "probabilities"
+    if activation == "sigmoid" and units == 1:
+        return "probabilities"
+    if activation == "linear":
+        return "logits"
+    what = (
+        f"ends in a {activation!r} activation over {units} unit(s), which is neither a "
+        "softmax over the classes, one sigmoid unit, nor linear logits"
+        if activation
+        else "has a last layer whose activation cannot be read (a subclassed model?)"
+    )
+    raise ValueError(
+        f"from_trained: {model.name!r} {what}. Say what it outputs: outputs='logits' (softmax "
+        "or sigmoid is applied) or outputs='probabilities' (used as they are)."
+    )
+
+
 def _check_model(model):
     """Raise unless ``model`` is None, a Keras network or a callable building one."""
     if model is None or _is_network(model):
@@ -300,7 +346,7 @@ class KerasClassifier(BaseKerasClassifier):
     # --- A network trained elsewhere ------------------------------------------------------------
 
     @classmethod
-    def from_trained(cls, model, *, classes, rescale=False, **params):
+    def from_trained(cls, model, *, classes, rescale=False, outputs="auto", **params):
         """Wrap a trained Keras network, its own output layer included, as a fitted classifier.
 
         The result predicts, scores, evaluates (``evaluate_estimator``), draws (the plots'
@@ -324,6 +370,13 @@ class KerasClassifier(BaseKerasClassifier):
         rescale : bool, default=False
             Whether inputs are divided by 255 before they reach the network: True for a
             network trained on pixels/255 that you will give 0-255 pixels.
+        outputs : {"auto", "probabilities", "logits"}, default="auto"
+            What the network's output is. ``"auto"`` reads its last layer: a softmax (or one
+            sigmoid unit) gives probabilities, a linear layer (``Dense`` with no activation)
+            gives logits; any other activation, or a network whose last layer cannot be read
+            (a subclassed model), is refused until this is said. Logits get a softmax (one
+            sigmoid for one unit) appended, so predictions, probabilities, fine-tuning and
+            saving see probabilities.
         **params : dict
             Other parameters of the classifier (``optimizer``, ``batch_size``, ``epochs``,
             ``warm_start``, ...), used for predicting in batches and for fine-tuning.
@@ -383,12 +436,19 @@ class KerasClassifier(BaseKerasClassifier):
                 f"{model.name!r} has {units} output units but classes lists {len(labels)} "
                 "labels: give one label per output unit (two for one sigmoid unit)."
             )
+        kind = _output_kind(keras, model, units, outputs)
         try:
             network = keras.models.clone_model(model)
             network.set_weights(model.get_weights())
         except (TypeError, ValueError, NotImplementedError):
             network = model  # subclassed: cannot be cloned
         input_shape = tuple(int(side) for side in model.inputs[0].shape[1:])
+        if kind == "logits":
+            inputs = keras.Input(shape=input_shape, dtype=model.inputs[0].dtype)
+            head = keras.layers.Activation(
+                "sigmoid" if units == 1 else "softmax", dtype="float32", name="probabilities"
+            )
+            network = keras.Model(inputs, head(network(inputs)), name=f"{model.name}_probabilities")
         estimator.classes_ = labels
         estimator.multilabel_ = False
         estimator.input_shape_ = input_shape

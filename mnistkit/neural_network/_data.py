@@ -134,33 +134,39 @@ def scale_inputs(X, rescale, *, trained=None, owner):
     return X, scaled, largest
 
 
-def check_sample_weight(sample_weight, n_samples):
+def check_sample_weight(sample_weight, n_samples, name="sample_weight"):
     """``fit``'s sample weights as float64: one per sample, finite, non-negative, not all zero
-    and within float32 (the loss's precision)."""
+    and within float32 (the loss's precision). ``name`` says which weights they are in
+    messages (``"validation_data[2]"``: the validation weights)."""
     weights = np.asarray(sample_weight, dtype=np.float64)
     if weights.ndim != 1 or len(weights) != n_samples:
         raise ValueError(
-            f"sample_weight must have one weight per sample ({n_samples}); got shape "
-            f"{weights.shape}."
+            f"{name} must have one weight per sample ({n_samples}); got shape {weights.shape}."
         )
     bad = np.flatnonzero(~np.isfinite(weights) | (weights < 0))
     if len(bad):
         raise ValueError(
-            f"sample_weight must be finite and non-negative; sample {bad[0]} has weight "
+            f"{name} must be finite and non-negative; sample {bad[0]} has weight "
             f"{float(weights[bad[0]])!r}"
             + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else "")
             + "."
         )
     if weights.max(initial=0) > FLOAT32_MAX:
         raise ValueError(
-            f"sample_weight reaches {weights.max():.3g}, beyond float32 (up to "
+            f"{name} reaches {weights.max():.3g}, beyond float32 (up to "
             f"{FLOAT32_MAX:.3g}), the loss's precision; scale the weights down "
             "(only their ratios matter)."
         )
     if n_samples and not weights.any():
+        if name == "sample_weight":
+            raise ValueError(
+                "sample_weight is zero for every sample: there is nothing to learn from. Give "
+                "at least one sample a positive weight."
+            )
         raise ValueError(
-            "sample_weight is zero for every sample: there is nothing to learn from. Give "
-            "at least one sample a positive weight."
+            f"{name}, the validation weights, are zero for every validation sample: the "
+            "validation loss would weigh nothing. Give at least one validation sample a "
+            "positive weight, or pass validation_data without weights."
         )
     return weights
 

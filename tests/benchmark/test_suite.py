@@ -29,7 +29,7 @@ HEADER = '[defaults]\ntrain_size = 100\n[[entries]]\nid = "x"\nmodel = "pixels-k
         ("description = 5\n" + HEADER, r"'description' must be a string; got 5"),
         (
             HEADER + "params = 3\n",
-            r"entry 1 \('x'\): 'params' must be a table \(overrides for make_baseline\); got int 3",
+            r"entry 1 \('x'\): 'params' must be a table \(overrides for make_baseline, or the arguments of your estimator or network\); got int 3",
         ),
         (HEADER + 'time_limit = "long"\n', r"'time_limit' must be a number .*got str 'long'"),
         (HEADER + "repeats = 0\n", r"'repeats' must be from 1 to 1,000; got 0"),
@@ -345,3 +345,42 @@ def test_probe_of_names_another_entry_of_the_suite(tmp_path):
         load_suite(path)
     path.write_text(path.read_text().replace('probe_of = "a.probe-b"', 'probe_of = "a"'))
     assert load_suite(path).entries[1].probe_of == "a"
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ("image_size = [14, 14]", r"'image_size' apply only to dataset 'folder'"),
+        ('color_mode = "rgb"', r"'color_mode' apply only to dataset 'folder'"),
+        ('path = "data/xray"', r"'path' apply only to dataset 'folder'"),
+        (
+            'dataset = "fashion_mnist"\nimage_size = [14, 14]\npath = "x"',
+            r"'path', 'image_size' apply only to dataset 'folder'.*dataset 'fashion_mnist'",
+        ),
+        (
+            'dataset = "folder"\npath = "x"\nsplit = "lab"',
+            r"split 'lab' applies only to MNIST-style data sets",
+        ),
+        (
+            'dataset = "folder"\npath = "x"\nsplit = "54k/6k"',
+            r"split '54k/6k' applies only to MNIST-style data sets",
+        ),
+    ],
+)
+def test_keys_the_entry_s_data_set_would_ignore_are_refused(tmp_path, keys, message):
+    path = tmp_path / "s.toml"
+    path.write_text(f'[[entries]]\nid = "x"\nmodel = "pixels-knn"\n{keys}\n')
+    with pytest.raises(SuiteError, match=message):
+        load_suite(path)
+
+
+def test_folder_keys_in_defaults_reach_only_the_folder_entries(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        '[defaults]\nimage_size = [32, 32]\ncolor_mode = "rgb"\n'
+        '[[entries]]\nid = "m"\nmodel = "pixels-knn"\n'
+        '[[entries]]\nid = "f"\nmodel = "pixels-knn"\ndataset = "folder"\npath = "x"\n'
+    )
+    mnist, folder = load_suite(path).entries
+    assert (mnist.image_size, mnist.color_mode) == (None, "grayscale")
+    assert (folder.image_size, folder.color_mode) == ([32, 32], "rgb")

@@ -215,3 +215,14 @@ def test_a_data_home_that_is_a_file_or_names_no_user_is_named(tmp_path):
         load_fashion_mnist(data_home=file)
     with pytest.raises(ValueError, match=r"'~nosuchuser-mnistkit' names no user on this machine"):
         get_data_home("~nosuchuser-mnistkit/x")
+
+
+@pytest.mark.parametrize("target", ["unmounted/xray/PNEUMONIA", "gone"])
+def test_a_class_folder_link_to_nothing_is_refused_naming_it(tmp_path, target):
+    root = _two_classes(tmp_path / "data", lambda path: Image.fromarray(_stroke()).save(path))
+    (root / "third").symlink_to(tmp_path / target, target_is_directory=True)
+    with pytest.raises(
+        ImageFolderError,
+        match=rf"(?s)1 class folder link\(s\) point to nothing.*third -> .*{target}",
+    ):
+        load_image_folder(root, image_size=8)

@@ -235,3 +235,20 @@ def test_save_never_removes_or_follows_a_user_s_file(fitted, tmp_path):
         fitted.save(link)
     assert notes.read_text() == "my notes" and link.is_symlink()
     assert KerasMLP.load(path).classes_.tolist() == fitted.classes_.tolist()
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        (
+            np.zeros(50),
+            r"validation_data\[2\], the validation weights, are zero for every validation sample",
+        ),
+        (np.full(50, -1.0), r"validation_data\[2\] must be finite and non-negative"),
+        (np.ones(49), r"validation_data\[2\] must have one weight per sample \(50\)"),
+    ],
+)
+def test_bad_validation_weights_are_named_as_such(data, weights, message):
+    X, y = data
+    with pytest.raises(ValueError, match=message):
+        tiny().fit(X[:200], y[:200], validation_data=(X[200:250], y[200:250], weights))

@@ -220,3 +220,64 @@ def test_networks_with_custom_layers_load_with_custom_objects_or_safe_mode(data,
         lambda: keras.Sequential([Doubling(), keras.layers.Dense(4, "relu")]), epochs=1
     )
     assert doubled.fit(X, y).n_iter_ == 1
+
+
+def _logit_network(X, y, units, head=None):
+    """A small network trained on logits (no softmax), ending in ``head`` when given."""
+    keras.utils.set_random_seed(0)
+    layers = [keras.Input((784,)), keras.layers.Dense(units)]
+    if head is not None:
+        layers.append(head)
+    network = keras.Sequential(layers)
+    if units > 1:
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=head is None)
+        network.compile("adam", loss)
+        network.fit(X.reshape(len(X), -1) / 255, y, epochs=2, verbose=0)
+    return network
+
+
+@pytest.mark.parametrize("outputs", ["auto", "logits"])
+def test_a_network_ending_in_logits_predicts_as_its_own_argmax(data, outputs):
+    X, y, X_test, _ = data
+    network = _logit_network(X, y, 10)
+    rows = X_test.reshape(len(X_test), -1) / 255
+    logits = network.predict(rows, verbose=0)
+    wrapped = KerasClassifier.from_trained(network, classes=range(10), outputs=outputs)
+    assert_array_equal(wrapped.predict(rows), logits.argmax(axis=1))
+    proba = wrapped.predict_proba(rows)
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    assert_allclose(proba, shifted / shifted.sum(axis=1, keepdims=True), rtol=1e-4, atol=1e-6)
+    assert proba.min() >= 0
+
+
+def test_one_linear_output_unit_is_thresholded_at_zero(data):
+    X, _, X_test, _ = data
+    network = _logit_network(X, None, 1)
+    rows = X_test.reshape(len(X_test), -1) / 255
+    logit = network.predict(rows, verbose=0)[:, 0]
+    wrapped = KerasClassifier.from_trained(network, classes=["no", "yes"])
+    assert_array_equal(wrapped.predict(rows), np.where(logit > 0, "yes", "no"))
+    assert_allclose(wrapped.predict_proba(rows)[:, 1], 1 / (1 + np.exp(-logit)), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("head", "units", "message"),
+    [
+        (keras.layers.Activation("relu"), 10, r"ends in a 'relu' activation over 10 unit"),
+        (keras.layers.Activation("tanh"), 10, r"ends in a 'tanh' activation"),
+        (keras.layers.Activation("sigmoid"), 10, r"ends in a 'sigmoid' activation over 10 unit"),
+        (keras.layers.Softmax(), 1, r"ends in a 'softmax' activation over 1 unit"),
+    ],
+)
+def test_outputs_that_are_neither_probabilities_nor_logits_are_refused_by_name(
+    data, head, units, message
+):
+    X, y, _, _ = data
+    network = _logit_network(X[:50], y[:50], units, head)
+    classes = range(10) if units > 1 else [0, 1]
+    with pytest.raises(ValueError, match=message + r".*outputs='logits'"):
+        KerasClassifier.from_trained(network, classes=classes)
+    with pytest.raises(
+        ValueError, match=r"outputs must be one of 'auto', 'probabilities', 'logits'"
+    ):
+        KerasClassifier.from_trained(network, classes=classes, outputs="scores")

@@ -13,6 +13,7 @@ __all__ = [
     "build_model",
     "get_kind",
     "kind_names",
+    "qualified_param",
     "register_kind",
 ]
 
@@ -77,6 +78,17 @@ class EntryKind:
 
     def validate(self, entry, where):
         """Checks across keys, after each key's own type check; raise SuiteError."""
+
+    def check_model(self, model, entry, where):
+        """Checks of the entry's built model (a Pipeline); raise SuiteError. This default
+        wants a classifier: a final step with ``predict``."""
+        final = model.steps[-1][1] if hasattr(model, "steps") else model
+        if not hasattr(final, "predict"):
+            raise SuiteError(
+                f"{where}: {type(final).__name__} has no predict method, so kind "
+                f"{entry.kind!r} cannot score it; give a classifier (a transformer such as "
+                "PCA goes in 'features' or in your own Pipeline, before a classifier)."
+            )
 
     def validate_in_suite(self, entry, entries, where):
         """Checks against the suite's other ``entries`` (ids it reads); raise SuiteError."""
@@ -178,7 +190,8 @@ def get_kind(name):
 
 
 def build_model(entry, seed):
-    """The entry's named baseline with its overrides, seeded with ``seed``.
+    """The entry's model with its parameters, seeded with ``seed``: its named baseline, or its
+    own estimator or network after its feature steps (a Pipeline either way).
 
     Every ``random_state`` of the pipeline that the overrides leave alone gets ``seed`` (the
     baselines fix theirs to 0, so seed 0 is the baseline as named and repeats really differ).
@@ -187,13 +200,19 @@ def build_model(entry, seed):
     pick bfloat16 on some CPUs only, and a benchmark figure must not depend on the CPU it ran on.
     """
     from ...baselines import make_baseline
+    from .._estimators import build_user_model
 
-    model = make_baseline(entry.model, **entry.params)
+    if entry.estimator or entry.network:
+        model = build_user_model(entry)
+    else:
+        model = make_baseline(entry.model, **entry.params)
     model.set_params(
         **{
             key: "float32"
             for key in model.get_params(deep=True)
-            if key.rsplit("__", 1)[-1] == "precision" and key not in entry.params
+            if key.rsplit("__", 1)[-1] == "precision"
+            and key not in entry.params
+            and "precision" not in entry.params
         }
     )
     model.set_params(
@@ -202,6 +221,7 @@ def build_model(entry, seed):
             for key, value in model.get_params(deep=True).items()
             if key.rsplit("__", 1)[-1] == "random_state"
             and key not in entry.params
+            and key.rsplit("__", 1)[-1] not in entry.params
             and (value is None or isinstance(value, int))
         }
     )
@@ -209,6 +229,17 @@ def build_model(entry, seed):
     if entry.split == "lab" and final.get_params().get("validation_fraction", 0) is None:
         model.set_params(**{f"{final_name}__validation_fraction": 1 / 6})
     return model
+
+
+def qualified_param(model, name):
+    """``name`` as ``model.set_params`` takes it: a bare parameter of the pipeline's last step
+    (``C``) becomes ``svc__C``, as :func:`~mnistkit.baselines.make_baseline` reads overrides;
+    a name the model has already, or one that is nobody's, is returned as it is."""
+    params = model.get_params(deep=True)
+    if name in params or "__" in name or not hasattr(model, "steps"):
+        return name
+    final = f"{model.steps[-1][0]}__{name}"
+    return final if final in params else name
 
 
 def jsonable_params(estimator):

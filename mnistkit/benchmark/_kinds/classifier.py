@@ -15,6 +15,7 @@ from ._base import (
     ReportedFigure,
     build_model,
     jsonable_params,
+    qualified_param,
     register_kind,
     save_predictions,
 )
@@ -125,7 +126,8 @@ class ClassifierKind(EntryKind):
 
         grid = entry.options.grid
         if grid:
-            model = GridSearchCV(model, {k: list(v) for k, v in grid.items()}, cv=entry.options.cv)
+            grid = {qualified_param(model, k): list(v) for k, v in grid.items()}
+            model = GridSearchCV(model, grid, cv=entry.options.cv)
         start = time.perf_counter()
         model.fit(data.X_train, data.y_train)
         result.fit_seconds = time.perf_counter() - start

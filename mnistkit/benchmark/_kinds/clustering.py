@@ -27,6 +27,19 @@ def training_clusters(model, X):
     return features, model[-1].clusterer_.predict(features)
 
 
+def _named_clusters(model, seed):
+    """``model`` with a user's bare clusterer (KMeans, ...) at its end wrapped in a
+    :class:`~mnistkit.cluster.ClusterClassifier`, which names its clusters after the labels."""
+    from ...cluster import ClusterClassifier
+
+    name, final = model.steps[-1]
+    if hasattr(final, "clusterer"):
+        return model
+    assign = "clusterer" if hasattr(final, "predict") else "neighbors"
+    model.steps[-1] = (name, ClusterClassifier(final, assign=assign, random_state=seed))
+    return model
+
+
 @register_kind
 class ClusteringKind(EntryKind):
     """Clusters of the training images, scored against their labels."""
@@ -41,10 +54,21 @@ class ClusteringKind(EntryKind):
     }
     score_label = "cluster accuracy (training set)"
 
+    def check_model(self, model, entry, where):
+        from .._fields import SuiteError
+
+        final = model.steps[-1][1]
+        if not (hasattr(final, "clusterer") or hasattr(final, "fit_predict")):
+            raise SuiteError(
+                f"{where}: kind 'clustering' needs a clusterer (KMeans, GaussianMixture, ...: "
+                f"an estimator with fit_predict) as the last step; {type(final).__name__} is not "
+                "one."
+            )
+
     def run(self, entry, data, result, predictions_file):
         from ...metrics import clustering_scores
 
-        model = build_model(entry, result.seed)
+        model = _named_clusters(build_model(entry, result.seed), result.seed)
         data = data.shaped_for(model)
         start = time.perf_counter()
         model.fit(data.X_train, data.y_train)

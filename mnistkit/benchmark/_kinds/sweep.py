@@ -1,12 +1,20 @@
 """Kind ``sweep``: train and test accuracy for each value of one parameter (for clustering
 pipelines also homogeneity and ARI of the training clusters per value)."""
 
+import difflib
 import itertools
 import time
 from dataclasses import dataclass
 
 from .._fields import suite_field
-from ._base import EntryKind, ReportedFigure, build_model, new_figure, register_kind
+from ._base import (
+    EntryKind,
+    ReportedFigure,
+    build_model,
+    new_figure,
+    qualified_param,
+    register_kind,
+)
 from .clustering import training_clusters
 
 
@@ -51,9 +59,16 @@ class SweepKind(EntryKind):
         from .._fields import SuiteError
 
         param = entry.options.sweep["param"]
-        if param not in build_model(entry, entry.random_state).get_params():
+        model = build_model(entry, entry.random_state)
+        if qualified_param(model, param) not in model.get_params():
+            names = list(model.get_params())
+            final = f"{model.steps[-1][0]}__"
+            names += [name[len(final) :] for name in names if name.startswith(final)]
+            close = difflib.get_close_matches(param, names, n=2)
+            hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
             raise SuiteError(
-                f"{where}: the sweep's param {param!r} is not a parameter of model {entry.model!r}."
+                f"{where}: the sweep's param {param!r} is not a parameter of model "
+                f"{entry.model_label!r}.{hint}"
             )
 
     def run(self, entry, data, result, predictions_file):
@@ -63,6 +78,7 @@ class SweepKind(EntryKind):
         model = build_model(entry, result.seed)
         data = data.shaped_for(model)
         param, values = entry.options.sweep["param"], entry.options.sweep["values"]
+        param = qualified_param(model, param)
         rows = []
         start = time.perf_counter()
         for value in values:

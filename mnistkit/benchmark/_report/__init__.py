@@ -171,8 +171,10 @@ def _card(outcome, data, figures_dir, beside=()):
         "status_css": css_class(outcome.status),
         "description": entry.description or entry.reported_note,
         "configuration": (
-            f"kind {entry.kind}, model {entry.model or '—'}, data {entry.dataset} ({entry.split}), "
-            f"overrides {json.dumps(entry.params)}, seed{'s' if entry.repeats > 1 else ''} {seeds}"
+            f"kind {entry.kind}, model {entry.model_label or '—'}, "
+            f"data {entry.dataset} ({entry.split}), "
+            f"{'parameters' if entry.estimator or entry.network else 'overrides'} "
+            f"{json.dumps(entry.params)}, seed{'s' if entry.repeats > 1 else ''} {seeds}"
         ),
         "stale": "; ".join(outcome.stale),
         "error": None if outcome.ok else outcome.error,

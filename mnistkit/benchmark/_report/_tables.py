@@ -123,7 +123,7 @@ def leaderboard(outcomes):
         table.rows.append(
             [
                 Cell(entry.id, href=f"#{entry.id}"),
-                Cell(entry.model or entry.kind),
+                Cell(entry.model_label or entry.kind),
                 Cell(_describe_data(entry)),
                 status_cell(outcome),
                 Cell(spread(score.values) if score else DASH, score.mean if score else None),
