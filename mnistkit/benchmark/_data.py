@@ -83,7 +83,11 @@ def load_entry_data(entry):
     """
     from ..datasets import LOADERS, load_image_folder
 
-    if entry.dataset == "folder":
+    if entry.dataset == "file":
+        X_train, y_train, X_test, y_test = _file_parts(entry)
+        images = X_test
+        names = np.unique(np.concatenate([y_train, y_test]))
+    elif entry.dataset == "folder":
         root = Path(entry.path).expanduser()
         options = dict(
             image_size=tuple(entry.image_size or (128, 128)), color_mode=entry.color_mode
@@ -134,6 +138,41 @@ def load_entry_data(entry):
         size = entry.test_size
         X_test, y_test, images = X_test[:size], y_test[:size], images[:size]
     return EntryData(X_train, y_train, X_test, y_test, images, [str(name) for name in names])
+
+
+def _file_parts(entry):
+    """The training and test parts of a user's file: its own, a test file, or a stratified
+    hold-out of ``test_fraction`` (0.2 when unset) drawn with a fixed seed, so that every
+    repeat and every entry on the file tests on the same samples."""
+    from sklearn.model_selection import train_test_split
+
+    from ..datasets import load_labelled_images
+
+    (X, y), test = load_labelled_images(
+        entry.path, entry.test_path, label_column=entry.label_column or "label"
+    )
+    if test is not None:
+        X_test, y_test = test
+        if y.dtype.kind != y_test.dtype.kind:
+            raise ValueError(
+                f"{entry.path}: training labels are {y.dtype} but test labels are "
+                f"{y_test.dtype}; a label must be the same value in both parts."
+            )
+        unseen = sorted(set(np.unique(y_test).tolist()) - set(np.unique(y).tolist()))
+        if unseen:
+            raise ValueError(
+                f"{entry.test_path or entry.path}: the test part has labels the training part "
+                f"lacks ({', '.join(map(str, unseen[:5]))}); no classifier can predict them. "
+                "Remove those samples, or split one file with test_fraction."
+            )
+        return X, y, X_test, y_test
+    fraction = entry.test_fraction or 0.2
+    counts = np.unique(y, return_counts=True)[1]
+    stratify = y if counts.min() >= 2 else None
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=fraction, random_state=0, stratify=stratify
+    )
+    return X_train, y_train, X_test, y_test
 
 
 class DataIdentities:

@@ -41,9 +41,9 @@ __all__ = [
 OK, FAILED, TIMEOUT, DATA_MISSING = "ok", "failed", "timeout", "data missing"
 SCHEMA_VERSION = 2
 
-#: The data sets an entry can name: every loader of ``mnistkit.datasets.LOADERS``, and image
-#: folders.
-DATASETS = (*LOADERS, "folder")
+#: The data sets an entry can name: every loader of ``mnistkit.datasets.LOADERS``, image
+#: folders, and a user's own file (``.npz``, ``.csv`` or a folder of IDX files).
+DATASETS = (*LOADERS, "folder", "file")
 SPLITS = ("train/test", "lab", "train/validation", "54k/6k")
 
 # Keys that describe an entry to a reader but do not change what a run produces.
@@ -56,8 +56,15 @@ _PRESENTATION = (
     "probe_of",
     "time_limit",
 )
-# Keys that name a user's own model.
-_USER_MODEL_KEYS = ("estimator", "network", "features")
+# Keys that name a user's own model or data file, left out of the fingerprint while unset.
+_USER_MODEL_KEYS = (
+    "estimator",
+    "network",
+    "features",
+    "test_path",
+    "test_fraction",
+    "label_column",
+)
 # Keys that decide which arrays an entry trains and tests on.
 _DATA_KEYS = (
     "dataset",
@@ -68,6 +75,9 @@ _DATA_KEYS = (
     "classes",
     "image_size",
     "color_mode",
+    "test_path",
+    "test_fraction",
+    "label_column",
 )
 
 
@@ -150,7 +160,22 @@ class Entry:
     dataset: str = suite_field(
         types=(str,), default="mnist", doc="the data set", check=one_of(*DATASETS)
     )
-    path: str | None = suite_field(types=(str,), doc="the image folder of dataset 'folder'")
+    path: str | None = suite_field(
+        types=(str,),
+        doc="the image folder of dataset 'folder', or the .npz/.csv file or IDX folder of "
+        "dataset 'file' (relative to the suite file's folder)",
+    )
+    test_path: str | None = suite_field(
+        types=(str,), doc="dataset 'file': a second file of the same format, the test part"
+    )
+    test_fraction: float | None = suite_field(
+        types=(float,),
+        doc="dataset 'file' without a test part: the stratified fraction held out for testing",
+        check=between(0.01, 0.9),
+    )
+    label_column: str | None = suite_field(
+        types=(str,), doc="dataset 'file', a CSV table: the label column (default 'label')"
+    )
     split: str = suite_field(
         types=(str,), default="train/test", doc="train and test parts", check=one_of(*SPLITS)
     )

@@ -95,20 +95,22 @@ def _check_entry(raw, defaults, where, folder=None):
         **{
             k: v
             for k, v in defaults.items()
-            if k in common | own and not (dataset != "folder" and k in _FOLDER_KEYS)
+            if k in common | own and dataset in _DATA_SET_KEYS.get(k, (dataset,))
         },
         **raw,
     }
-    _check_data_keys(raw, dataset, where)
     entry = Entry(
         **convert_fields(Entry, merged, where, required=("id",)),
         options=kind.options(**convert_fields(kind.options, merged, where, required=kind.required)),
         search_path=str(Path(folder).resolve()) if folder is not None else None,
     )
+    _check_data_keys(raw, dataset, where)  # after each key's own type and range check
     if entry.dataset == "folder" and not entry.path:
         raise SuiteError(
             f"{where}: dataset 'folder' needs a 'path' (with train/ and test/ inside)."
         )
+    if entry.dataset == "file":
+        _check_file_entry(entry, folder, where)
     if entry.random_state + entry.repeats - 1 > MAX_SEED:
         raise SuiteError(
             f"{where}: 'random_state' + 'repeats' - 1 must stay below 2**32 (NumPy seeds); got "
@@ -127,8 +129,15 @@ def _check_entry(raw, defaults, where, folder=None):
 
 
 _MODEL_KEYS = ("model", "estimator", "network")
-# Keys that mean something only for an image folder.
-_FOLDER_KEYS = ("path", "image_size", "color_mode")
+# Keys that mean something only for some data sets, with the data sets they apply to.
+_DATA_SET_KEYS = {
+    "path": ("folder", "file"),
+    "image_size": ("folder",),
+    "color_mode": ("folder",),
+    "test_path": ("file",),
+    "test_fraction": ("file",),
+    "label_column": ("file",),
+}
 
 
 def _check_data_keys(raw, dataset, where):
@@ -136,18 +145,20 @@ def _check_data_keys(raw, dataset, where):
     14 x 14 images while it ran on 28 x 28 ones."""
     if not isinstance(dataset, str):
         return  # the type check of 'dataset' names it
-    if dataset != "folder":
-        ignored = [key for key in _FOLDER_KEYS if key in raw]
-        if ignored:
-            raise SuiteError(
-                f"{where}: {', '.join(map(repr, ignored))} apply only to dataset 'folder' (an "
-                f"image folder); dataset {dataset!r} has its own images and path. Remove "
-                f'{"it" if len(ignored) == 1 else "them"}, or set dataset = "folder".'
-            )
-    elif raw.get("split", "train/test") != "train/test":
+    ignored = [key for key, sets in _DATA_SET_KEYS.items() if key in raw and dataset not in sets]
+    if ignored:
+        applies = sorted({name for key in ignored for name in _DATA_SET_KEYS[key]})
+        them = "it" if len(ignored) == 1 else "them"
         raise SuiteError(
-            f"{where}: split {raw['split']!r} applies only to MNIST-style data sets; an image "
-            "folder is split by its train/ and test/ folders. Remove 'split'."
+            f"{where}: {', '.join(map(repr, ignored))} apply only to dataset "
+            f"{' or '.join(map(repr, applies))}; dataset {dataset!r} does not read {them}. "
+            f"Remove {them}, or set the dataset {them} belong{'s' if them == 'it' else ''} to."
+        )
+    if dataset in ("folder", "file") and raw.get("split", "train/test") != "train/test":
+        raise SuiteError(
+            f"{where}: split {raw['split']!r} applies only to MNIST-style data sets; dataset "
+            f"{dataset!r} is split by its own parts (train/ and test/, a test file, or "
+            "test_fraction). Remove 'split'."
         )
 
 
@@ -200,12 +211,33 @@ def _check_model(entry, kind, where):
     kind.check_model(model, entry, where)
 
 
+def _check_file_entry(entry, folder, where):
+    """A 'file' entry names its file; relative paths are the suite folder's, made absolute
+    here so the entry runs the same from any working folder."""
+    if not entry.path:
+        raise SuiteError(
+            f"{where}: dataset 'file' needs a 'path': an .npz archive, a .csv table or a folder "
+            "of IDX files."
+        )
+    for key in ("path", "test_path"):
+        value = getattr(entry, key)
+        if value and folder is not None and not Path(value).expanduser().is_absolute():
+            setattr(entry, key, str(Path(folder).resolve() / value))
+    if entry.test_path and entry.test_fraction:
+        raise SuiteError(
+            f"{where}: give either 'test_path' (a test file) or 'test_fraction' (a part of "
+            "'path' held out), not both."
+        )
+
+
 def _check_classes(entry, where):
     """The labels a ``classes`` filter names must be labels of the data set: integers 0-9 for
     MNIST and Fashion-MNIST, folder names (strings) for an image folder. A filter that keeps
     nothing is refused here, not discovered as an empty array inside a run."""
     if not entry.classes:
         return
+    if entry.dataset == "file":
+        return  # the file's own labels, integers or strings: checked when it is read
     if entry.dataset == "folder":
         bad = [label for label in entry.classes if not isinstance(label, str)]
         allowed = 'class folder names (strings), e.g. ["NORMAL", "PNEUMONIA"]'

@@ -1,6 +1,8 @@
-"""Data sets: MNIST (bundled), Fashion-MNIST, image folders, and the IDX file format."""
+"""Data sets: MNIST (bundled), Fashion-MNIST, image folders, your own NPZ/CSV/IDX files, and
+the IDX file format."""
 
 from ._fashion_mnist import load_fashion_mnist, load_fashion_mnist_splits
+from ._files import load_labelled_images
 from ._idx import read_idx, write_idx
 from ._image_folder import load_image_folder
 from ._loading import get_data_home
@@ -16,6 +18,7 @@ __all__ = [
     "load_fashion_mnist",
     "load_fashion_mnist_splits",
     "load_image_folder",
+    "load_labelled_images",
     "load_mnist",
     "load_mnist_splits",
     "read_idx",

@@ -146,7 +146,14 @@ def image_mosaic(images, captions=None, *, n_cols=10, ax=None, cmap="gray_r", co
         caption_space = 0
     cell_h, cell_w = height + gap + caption_space, width + gap
     canvas_shape = (n_rows * cell_h, n_cols * cell_w, *images.shape[3:])
-    canvas = np.full(canvas_shape, np.nan, dtype=float)
+    colour = images.ndim == 4 and images.shape[-1] in (3, 4)
+    # Colour is drawn as it is (RGB in [0, 1], so 0-255 pixels are scaled), on white; a
+    # grey-scale mosaic goes through the colour map, on NaN (no colour).
+    canvas = np.full(canvas_shape, 1.0 if colour else np.nan, dtype=float)
+    if colour:
+        images = np.asarray(images, dtype=float)
+        images = images / 255.0 if images.max(initial=0) > 1 else images
+        images = np.clip(images, 0.0, 1.0)
     for index, image in enumerate(images):
         row, col = divmod(index, n_cols)
         canvas[row * cell_h : row * cell_h + height, col * cell_w : col * cell_w + width] = image

@@ -352,10 +352,10 @@ def test_probe_of_names_another_entry_of_the_suite(tmp_path):
     [
         ("image_size = [14, 14]", r"'image_size' apply only to dataset 'folder'"),
         ('color_mode = "rgb"', r"'color_mode' apply only to dataset 'folder'"),
-        ('path = "data/xray"', r"'path' apply only to dataset 'folder'"),
+        ('path = "data/xray"', r"'path' apply only to dataset 'file' or 'folder'"),
         (
-            'dataset = "fashion_mnist"\nimage_size = [14, 14]\npath = "x"',
-            r"'path', 'image_size' apply only to dataset 'folder'.*dataset 'fashion_mnist'",
+            'dataset = "fashion-mnist"\nimage_size = [14, 14]\npath = "x"',
+            r"'path', 'image_size' apply only to dataset 'file' or 'folder'.*dataset 'fashion-mnist'",
         ),
         (
             'dataset = "folder"\npath = "x"\nsplit = "lab"',

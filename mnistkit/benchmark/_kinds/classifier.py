@@ -88,6 +88,7 @@ class ClassifierKind(EntryKind):
             labels is not None
             and np.issubdtype(np.asarray(labels).dtype, np.integer)
             and len(data.target_names) == len(labels)
+            and np.array_equal(labels, np.arange(len(labels)))
         ):
             target_names = [data.target_names[int(label)] for label in labels]
         evaluation = evaluate_estimator(
