@@ -619,6 +619,14 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         self.model_.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
         return "\n".join(lines)
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        if state.get("model_") is not None:  # see PickledNetwork: unpickling names the extra
+            from ._persistence import PickledNetwork
+
+            state = {**state, "model_": PickledNetwork(state["model_"])}
+        return state
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None

@@ -9,6 +9,7 @@ are read back: nothing in the file is executed, unlike a pickle.
 
 import io
 import json
+import pickle
 import re
 import tempfile
 import zipfile
@@ -18,7 +19,7 @@ import numpy as np
 
 from ..utils._files import atomic_write, check_not_a_link
 
-__all__ = ["load_classifier", "save_classifier"]
+__all__ = ["PickledNetwork", "load_classifier", "save_classifier"]
 
 ENTRY = "mnistkit.json"
 FORMAT = 1
@@ -279,3 +280,23 @@ def _check_outputs(estimator, path):
             f"{path}: the saved state names {n_classes} classes but the network has {units} "
             "outputs; the file was edited or damaged. Save the estimator again."
         )
+
+
+def _unpickle_network(data):
+    """The network of a pickled classifier; without Keras, an ImportError naming the extra
+    (``pip install "mnistkit[keras]"``) instead of pickle's bare ``No module named 'keras'``."""
+    from ._backend import import_keras
+
+    import_keras()
+    return pickle.loads(data)
+
+
+class PickledNetwork:
+    """Stands for a trained network inside a classifier's pickle: it unpickles through
+    :func:`_unpickle_network`, so that Keras is imported by mnistkit, with its install hint."""
+
+    def __init__(self, network):
+        self.network = network
+
+    def __reduce__(self):
+        return _unpickle_network, (pickle.dumps(self.network),)

@@ -141,6 +141,9 @@ def test_a_network_build_function_is_trained_by_keras_classifier(folder):
     assert type(final).__name__ == "KerasClassifier"
     assert final.get_params()["model__width"] == 8 and final.epochs == 1
     assert final.precision == "float32"  # as the baselines' networks in a suite
+    model = build_model(entry, 0)
+    assert qualified_param(model, "model__width") == "kerasclassifier__model__width"
+    assert qualified_param(model, "epochs") == "kerasclassifier__epochs"
 
 
 @pytest.mark.parametrize(

@@ -252,3 +252,26 @@ def test_bad_validation_weights_are_named_as_such(data, weights, message):
     X, y = data
     with pytest.raises(ValueError, match=message):
         tiny().fit(X[:200], y[:200], validation_data=(X[200:250], y[200:250], weights))
+
+
+def test_unpickling_without_keras_names_the_extra_to_install(fitted, tmp_path, data):
+    import pickle
+    import subprocess
+    import sys
+
+    path = tmp_path / "m.pkl"
+    path.write_bytes(pickle.dumps(fitted))
+    assert_array_equal(
+        pickle.loads(path.read_bytes()).predict(data[0][:20]), fitted.predict(data[0][:20])
+    )
+    code = (
+        "import sys, pickle\n"
+        "for name in ('keras', 'tensorflow'):\n"
+        "    sys.modules[name] = None  # as in a core-only install\n"
+        "try:\n"
+        f"    pickle.loads(open({str(path)!r}, 'rb').read())\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert 'pip install "mnistkit[keras]"' in done.stdout, done.stderr

@@ -232,11 +232,13 @@ def build_model(entry, seed):
 
 
 def qualified_param(model, name):
-    """``name`` as ``model.set_params`` takes it: a bare parameter of the pipeline's last step
-    (``C``) becomes ``svc__C``, as :func:`~mnistkit.baselines.make_baseline` reads overrides;
-    a name the model has already, or one that is nobody's, is returned as it is."""
+    """``name`` as ``model.set_params`` takes it: a parameter of the pipeline's last step
+    named as the step itself names it (``C``, or a network's ``model__width``) becomes
+    ``svc__C`` or ``kerasclassifier__model__width``, as
+    :func:`~mnistkit.baselines.make_baseline` reads overrides; a name the model has already,
+    or one that is nobody's, is returned as it is."""
     params = model.get_params(deep=True)
-    if name in params or "__" in name or not hasattr(model, "steps"):
+    if name in params or not hasattr(model, "steps"):
         return name
     final = f"{model.steps[-1][0]}__{name}"
     return final if final in params else name
