@@ -495,13 +495,24 @@ def read_predictions(path, n_test=None):
     path = Path(path)
     try:
         # Opened here, so that the file is closed also when NumPy refuses its contents.
-        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as arrays:
-            missing = [name for name in ("y_true", "y_pred") if name not in arrays.files]
-            if missing:
+        with open(path, "rb") as handle:
+            # np.load takes anything that is not .npy or .npz for a pickle: garbage would be
+            # reported as "Python objects". An .npz archive is a zip file.
+            start = handle.read(4)
+            if start != b"PK\x03\x04":
                 raise CorruptRecordError(
-                    f"{path} lacks {' and '.join(missing)} (it holds {arrays.files})"
+                    f"{path} is not a predictions file (not a NumPy .npz archive: it starts "
+                    f"with {start!r})"
                 )
-            y_true, y_pred = arrays["y_true"], arrays["y_pred"]
+            handle.seek(0)
+            arrays = np.load(handle, allow_pickle=False)
+            with arrays:
+                missing = [name for name in ("y_true", "y_pred") if name not in arrays.files]
+                if missing:
+                    raise CorruptRecordError(
+                        f"{path} lacks {' and '.join(missing)} (it holds {arrays.files})"
+                    )
+                y_true, y_pred = arrays["y_true"], arrays["y_pred"]
     except CorruptRecordError:
         raise
     except ValueError as exc:  # object arrays with allow_pickle=False, or not an archive

@@ -419,6 +419,10 @@ def _save(path, **arrays):
     ("write", "message"),
     [
         (lambda p: p.write_bytes(b"PK\x03\x04 not a zip"), r"unreadable|not a predictions file"),
+        (
+            lambda p: p.write_bytes(b"garbage bytes, not an archive"),
+            r"not a predictions file \(not a NumPy .npz archive: it starts with b'garb'\)",
+        ),
         (lambda p: p.write_bytes(p.read_bytes()[:40]), r"unreadable|not a predictions file"),
         (
             lambda p: _save(p, y_true=np.arange(200), y_pred=np.array([object()] * 200)),
