@@ -227,7 +227,7 @@ def load_labelled_images(path, test_path=None, *, label_column="label"):
     >>> np.savez(path, X=rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
     ...          y=np.array(["a", "b", "c"] * 2))
     >>> (X, y), test = load_labelled_images(path)
-    >>> X.shape, sorted(set(y)), test
+    >>> X.shape, sorted(set(y.tolist())), test
     ((6, 28, 28), ['a', 'b', 'c'], None)
     """
     path = Path(path).expanduser()
