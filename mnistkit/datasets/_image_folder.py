@@ -182,6 +182,40 @@ def _full_scale(image, values):
     )
 
 
+#: Images of more pixels than this are first shrunk by whole-pixel box averaging
+#: (``Image.reduce``) to at least twice the target size before anything else: converting a
+#: 6000 x 6000 RGBA scan at full size would take gigabytes of float64 for a 28 x 28 result.
+#: Below it (a 16-megapixel photo), images are resized from their full resolution.
+LARGE_IMAGE_PIXELS = 2**24
+
+
+def _reduced(image, size):
+    """``image`` decoded within this machine's free memory and, above
+    :data:`LARGE_IMAGE_PIXELS`, box-reduced to no less than twice ``size`` (either way up)."""
+    import psutil
+
+    width, height = image.size
+    bands = len(image.getbands())
+    band_bytes = 4 if image.mode in ("I", "F") else 2 if image.mode.startswith("I;16") else 1
+    decoded = width * height * bands * band_bytes
+    available = psutil.virtual_memory().available
+    if 2 * decoded > available:  # the decoded image and one converted copy
+        raise ValueError(
+            f"a {width} x {height} {image.mode} image takes {decoded / 2**30:.1f} GiB to "
+            f"decode, and this machine has {available / 2**30:.1f} GiB free; shrink the file "
+            "(any image editor) or remove it"
+        )
+    if width * height <= LARGE_IMAGE_PIXELS:
+        return image
+    longest = 2 * max(size)
+    factor = min(width, height) // longest
+    if factor < 2:
+        return image
+    if image.mode in ("1", "P", "PA"):  # modes reduce() does not take
+        image = image.convert("RGBA" if _has_alpha(image) else "RGB" if image.mode != "1" else "L")
+    return image.reduce(factor)
+
+
 def _read_image(image, color_mode, size, dtype):
     """One image, upright, resized, as ``dtype``: uint8 0-255 or float 0-1.
 
@@ -198,7 +232,7 @@ def _read_image(image, color_mode, size, dtype):
     """
     from PIL import Image, ImageOps
 
-    image = ImageOps.exif_transpose(image)
+    image = ImageOps.exif_transpose(_reduced(image, size))
     if image.mode not in _SIXTEEN_BIT_MODES and image.mode not in _RANGED_MODES:
         output_mode = _COLOR_MODES[color_mode]
         converted = (
@@ -339,6 +373,8 @@ def load_image_folder(
                 images[index] = _read_image(image, color_mode, (width, height), dtype)
         except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
             unreadable.append(f"{file}: {exc.__class__.__name__}: {exc}")
+        except MemoryError:
+            unreadable.append(f"{file}: too large to decode in this machine's free memory")
     if unreadable:
         named = "\n".join(f"  - {line}" for line in unreadable[:_MAX_NAMED_FILES])
         more = len(unreadable) - _MAX_NAMED_FILES

@@ -26,7 +26,7 @@ from ._backend import (
     resolve_precision,
     seeded_construction,
 )
-from ._compile import make_loss, make_metrics, make_optimizer, takes_one_hot
+from ._compile import make_loss, make_metrics, make_optimizer, target_encoding
 from ._data import (
     check_sample_weight,
     class_weight_factors,
@@ -148,6 +148,19 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             return 1, "sigmoid"
         return len(self.classes_), "softmax"
 
+    def _target_encoding(self, keras):
+        """``"binary"``, ``"sparse"`` or ``"one-hot"``: what the loss and metrics take (see
+        :func:`~._compile.target_encoding`); raises before training where they disagree."""
+        n_outputs, _ = self._head()
+        return target_encoding(
+            keras,
+            self.loss,
+            self.metrics,
+            n_outputs=n_outputs,
+            multilabel=bool(getattr(self, "multilabel_", False)),
+            encoding=self.target_encoding,
+        )
+
     # --- Step 3: the network ----------------------------------------------------------------
 
     def _hidden_layers(self, keras):
@@ -188,7 +201,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 keras,
                 self.loss,
                 binary=activation == "sigmoid",
-                one_hot=takes_one_hot(self.loss, self._head()[0], self.metrics),
+                one_hot=self._target_encoding(keras) == "one-hot",
             ),
             metrics=make_metrics(self.metrics),
             steps_per_execution=steps_per_execution(steps_per_epoch, bool(self.callbacks)),
@@ -247,6 +260,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             )
         if len(codes) != len(X):
             raise ValueError(f"X has {len(X)} samples but y has {len(codes)} labels.")
+        self._target_encoding(import_keras())  # the loss and metrics fit these targets
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, len(X))
         if validation_data is not None:
@@ -296,7 +310,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         n_outputs, _ = self._head()
         if n_outputs == 1:
             return codes.astype(np.float32)
-        if takes_one_hot(self.loss, n_outputs, self.metrics):
+        if self._target_encoding(import_keras()) == "one-hot":
             return np.eye(n_outputs, dtype=np.float32)[codes]
         return codes
 

@@ -108,6 +108,62 @@ def _output_kind(keras, model, units, outputs):
     )
 
 
+def _trained_shapes(keras, model, input_shape):
+    """``(input_shape, output units)`` of a trained network for ``from_trained``: read from
+    the network where it declares them, else from ``input_shape`` (and one call on zeros)."""
+    if not model.built:
+        raise ValueError(
+            f"from_trained: {model.name!r} has not been built, so it holds no trained "
+            "weights. Train it first, or pass it as model= to KerasClassifier, which trains it."
+        )
+    declared = KerasClassifier._declared_input_shape(model)
+    if hasattr(model, "inputs") and (len(model.inputs) != 1 or len(model.outputs) != 1):
+        raise ValueError(
+            f"from_trained takes a network with one input and one output; "
+            f"{model.name!r} has {len(model.inputs)} and {len(model.outputs)}."
+        )
+    if input_shape is not None:
+        given = tuple(input_shape) if isinstance(input_shape, tuple | list) else None
+        if not given or not all(
+            isinstance(side, int | np.integer) and not isinstance(side, bool) and side > 0
+            for side in given
+        ):
+            raise ValueError(
+                f"from_trained: input_shape must be the shape of one sample, a tuple of "
+                f"positive integers such as (28, 28); got {input_shape!r}."
+            )
+        given = tuple(int(side) for side in given)
+        if declared is not None and (
+            len(declared) != len(given)
+            or any(
+                side is not None and side != mine
+                for side, mine in zip(declared, given, strict=True)
+            )
+        ):
+            raise ValueError(
+                f"from_trained: input_shape={given} does not fit {model.name!r}, which takes "
+                f"inputs of shape {declared}."
+            )
+        input_shape = given
+    elif declared is None:
+        raise ValueError(
+            f"from_trained: the input shape of {model.name!r} cannot be read (a subclassed "
+            "model declares none); pass the shape of one sample, e.g. input_shape=(28, 28)."
+        )
+    elif None in declared:
+        raise ValueError(
+            f"from_trained: {model.name!r} takes inputs of variable size {declared}; pass the "
+            "shape of the samples it will get, e.g. input_shape="
+            f"{tuple(28 if side is None else side for side in declared)}."
+        )
+    else:
+        input_shape = tuple(int(side) for side in declared)
+    if hasattr(model, "outputs"):
+        return input_shape, int(model.outputs[0].shape[-1])
+    output = model(np.zeros((1, *input_shape), dtype="float32"), training=False)
+    return input_shape, int(keras.ops.shape(output)[-1])
+
+
 def _check_model(model):
     """Raise unless ``model`` is None, a Keras network or a callable building one."""
     if model is None or _is_network(model):
@@ -218,6 +274,7 @@ class KerasClassifier(BaseKerasClassifier):
         optimizer="adam",
         loss=None,
         metrics=None,
+        target_encoding="auto",
         learning_rate=None,
         learning_rate_schedule="cosine",
         warmup_epochs=0.0,
@@ -240,6 +297,7 @@ class KerasClassifier(BaseKerasClassifier):
         self.optimizer = optimizer
         self.loss = loss
         self.metrics = metrics
+        self.target_encoding = target_encoding
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
         self.warmup_epochs = warmup_epochs
@@ -346,7 +404,9 @@ class KerasClassifier(BaseKerasClassifier):
     # --- A network trained elsewhere ------------------------------------------------------------
 
     @classmethod
-    def from_trained(cls, model, *, classes, rescale=False, outputs="auto", **params):
+    def from_trained(
+        cls, model, *, classes, rescale=False, outputs="auto", input_shape=None, **params
+    ):
         """Wrap a trained Keras network, its own output layer included, as a fitted classifier.
 
         The result predicts, scores, evaluates (``evaluate_estimator``), draws (the plots'
@@ -377,6 +437,10 @@ class KerasClassifier(BaseKerasClassifier):
             (a subclassed model), is refused until this is said. Logits get a softmax (one
             sigmoid for one unit) appended, so predictions, probabilities, fine-tuning and
             saving see probabilities.
+        input_shape : tuple of int, default=None
+            The shape of one sample, where the network does not declare it: a subclassed
+            model, or an input of variable size (``keras.Input((None, 28))``). ``None``: the
+            shape the network's input declares.
         **params : dict
             Other parameters of the classifier (``optimizer``, ``batch_size``, ``epochs``,
             ``warm_start``, ...), used for predicting in batches and for fine-tuning.
@@ -425,12 +489,7 @@ class KerasClassifier(BaseKerasClassifier):
                 f"output i as classes_[i]); got {labels.tolist()!r}. Reorder the network's "
                 "output units, or pass labels that sort in the output's order."
             )
-        if len(model.inputs) != 1 or len(model.outputs) != 1:
-            raise ValueError(
-                f"from_trained takes a network with one input and one output; "
-                f"{model.name!r} has {len(model.inputs)} and {len(model.outputs)}."
-            )
-        units = int(model.outputs[0].shape[-1])
+        input_shape, units = _trained_shapes(keras, model, input_shape)
         if units != (1 if len(labels) == 2 else len(labels)) and units != len(labels):
             raise ValueError(
                 f"{model.name!r} has {units} output units but classes lists {len(labels)} "
@@ -442,9 +501,9 @@ class KerasClassifier(BaseKerasClassifier):
             network.set_weights(model.get_weights())
         except (TypeError, ValueError, NotImplementedError):
             network = model  # subclassed: cannot be cloned
-        input_shape = tuple(int(side) for side in model.inputs[0].shape[1:])
         if kind == "logits":
-            inputs = keras.Input(shape=input_shape, dtype=model.inputs[0].dtype)
+            dtype = model.inputs[0].dtype if hasattr(model, "inputs") else "float32"
+            inputs = keras.Input(shape=input_shape, dtype=dtype)
             head = keras.layers.Activation(
                 "sigmoid" if units == 1 else "softmax", dtype="float32", name="probabilities"
             )

@@ -296,6 +296,7 @@ class KerasCNN(BaseKerasClassifier):
         optimizer="adam",
         loss=None,
         metrics=None,
+        target_encoding="auto",
         learning_rate=0.008,
         learning_rate_schedule="cosine",
         warmup_epochs=0.5,
@@ -329,6 +330,7 @@ class KerasCNN(BaseKerasClassifier):
         self.optimizer = optimizer
         self.loss = loss
         self.metrics = metrics
+        self.target_encoding = target_encoding
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
         self.warmup_epochs = warmup_epochs

@@ -99,6 +99,7 @@ class KerasMLP(BaseKerasClassifier):
         optimizer="adam",
         loss=None,
         metrics=None,
+        target_encoding="auto",
         learning_rate=None,
         learning_rate_schedule="cosine",
         warmup_epochs=0.0,
@@ -123,6 +124,7 @@ class KerasMLP(BaseKerasClassifier):
         self.optimizer = optimizer
         self.loss = loss
         self.metrics = metrics
+        self.target_encoding = target_encoding
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
         self.warmup_epochs = warmup_epochs

@@ -26,6 +26,7 @@ TRAINING_PARAMETER_CONSTRAINTS = {
     "optimizer": [str, HasMethods(["get_config"])],
     "loss": [None, str, callable],
     "metrics": [None, list],
+    "target_encoding": [StrOptions({"auto", "sparse", "one-hot"})],
     "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
     "learning_rate_schedule": [StrOptions({"constant", "cosine"})],
     "warmup_epochs": [Interval(Real, 0, None, closed="left")],
@@ -60,17 +61,29 @@ TRAINING_PARAMETER_DOCS = {
         "str, keras.losses.Loss, callable or None",
         "The loss. ``None``: cross-entropy matching the head (binary for one sigmoid unit and "
         "for multilabel targets, sparse categorical otherwise). Any Keras loss the head can "
-        "take, by name or as an instance: a sparse loss gets class codes, one sigmoid unit "
-        "0/1, and any other loss on a softmax one-hot rows (so "
-        "``keras.losses.CategoricalCrossentropy(label_smoothing=0.1)`` and "
-        "``keras.losses.CategoricalFocalCrossentropy()`` work as they are).",
+        "take, by name, as an instance (a subclass of your own included) or as a function: a "
+        "sparse loss gets class codes, one sigmoid unit 0/1, and any other Keras loss on a "
+        "softmax one-hot rows (so ``keras.losses.CategoricalCrossentropy(label_smoothing=0.1)`` "
+        "works as it is); see ``target_encoding``. A softmax's loss on a sigmoid head (two "
+        "classes, multilabel) is refused.",
     ),
     "metrics": (
         "list or None",
         "Metrics recorded per epoch in ``history_`` besides the loss and the accuracy (Keras "
         'names such as ``"auc"`` or ``keras.metrics`` instances, copied per fit); the '
         "validation ones appear as ``val_<name>``. A metric that compares probabilities with "
-        'one-hot targets (``"auc"``) gets them, with the default loss in its categorical form.',
+        'one-hot targets (``"auc"``) gets them, with the default loss in its categorical form; '
+        "Keras gives the loss and all metrics the same targets, so a sparse metric beside it is "
+        "refused, naming its one-hot form.",
+    ),
+    "target_encoding": (
+        '{"auto", "sparse", "one-hot"}',
+        "What the targets of a softmax are given to Keras as: class codes or one-hot rows. "
+        '``"auto"`` decides by what the loss and the metrics are (not their names): '
+        '``SparseCategoricalCrossentropy(name="xent")`` takes codes, ``"auc"`` or '
+        "``CategoricalFocalCrossentropy()`` one-hot rows, and a loss and metrics that disagree "
+        "are refused, naming the form that fits. A loss or metric of your own code cannot be "
+        "read: say what it takes here. Two classes and multilabel targets are always 0/1.",
     ),
     "learning_rate": (
         "float or None",

@@ -68,7 +68,8 @@ def _decode(value, keras_object=None):
             raise ValueError("a Keras object where none can be")
         return keras_object(value["__keras__"])
     if "__ndarray__" in value:
-        return np.asarray(_decode(value["__ndarray__"]), dtype=np.dtype(value["dtype"]))
+        items = _decode(value["__ndarray__"])
+        return np.asarray(items, dtype=_checked_dtype(value.get("dtype"), items))
     if "__tuple__" in value:
         return tuple(_decode(item, keras_object) for item in value["__tuple__"])
     if "__dict__" in value:
@@ -79,6 +80,29 @@ def _decode(value, keras_object=None):
             for key, item in value["__pairs__"]
         }
     raise ValueError(f"unknown entry {sorted(value)}")
+
+
+def _checked_dtype(name, items):
+    """The dtype a saved array declares, refused where it is not one :func:`_encode` writes or
+    where it is wider than its items (``"<U50000000"`` would take gigabytes for one label)."""
+    if not isinstance(name, str) or len(name) > 16:
+        raise ValueError(f"dtype {name!r} is not a NumPy dtype name")
+    dtype = np.dtype(name)
+    if dtype.kind not in "biufUSO":
+        raise ValueError(f"dtype {name!r} is not one of a label or number array")
+    if dtype.kind in "US":
+        longest = max(
+            (len(str(item)) for item in np.ravel(np.asarray(items, dtype=object))), default=0
+        )
+        width = dtype.itemsize // (4 if dtype.kind == "U" else 1)
+        if width > max(longest, 1):
+            raise ValueError(
+                f"dtype {name!r} declares strings of {width:,} characters, but the longest "
+                f"item has {longest:,}"
+            )
+    elif dtype.itemsize > 16:
+        raise ValueError(f"dtype {name!r} is wider than any number type")
+    return dtype
 
 
 def _check_path(path):
@@ -148,33 +172,50 @@ def load_classifier(cls, path, params=None, *, custom_objects=None, safe_mode=Tr
     path = _check_path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist.")
+    _check_custom_objects(custom_objects)
     state = _read_state(path)
     _check_state(state, cls, path)
     keras = import_keras()
 
     def keras_object(config):
-        return keras.saving.deserialize_keras_object(
-            config, custom_objects=custom_objects, safe_mode=safe_mode
-        )
+        try:
+            return keras.saving.deserialize_keras_object(
+                config, custom_objects=custom_objects, safe_mode=safe_mode
+            )
+        except (TypeError, ValueError) as exc:
+            if "Could not locate" not in str(exc) and "Unknown" not in str(exc):
+                raise
+            name = config.get("class_name") if isinstance(config, dict) else None
+            name = name if isinstance(name, str) and name.isidentifier() else "MyLoss"
+            raise _UnknownClass(
+                f"{path}: its parameters name the class {name!r} (a loss, metric or "
+                "optimizer of your own), which Keras does not know. Pass it: "
+                f"{cls.__name__}.load(path, custom_objects={{{name!r}: {name}}}) (or "
+                "register it with keras.saving.register_keras_serializable)."
+            ) from None
 
     try:
         decoded_params = _decode(state["params"], keras_object)
         fitted = _decode(state["fitted"])
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"{path}: the saved estimator state is malformed ({exc}).") from None
+    except _UnknownClass as exc:
+        raise ValueError(str(exc)) from None
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        reason = "values nested too deep" if isinstance(exc, RecursionError) else exc
+        raise ValueError(f"{path}: the saved estimator state is malformed ({reason}).") from None
     _check_fitted(fitted, cls, path)
     estimator = cls(**decoded_params)
     if params:
         estimator.set_params(**params)
     for name, value in fitted.items():
         setattr(estimator, name, value)
+    _check_network_sizes(path)
     try:
         estimator.model_ = keras.saving.load_model(
             path, custom_objects=custom_objects, safe_mode=safe_mode
         )
     except (TypeError, ValueError) as exc:
         text = str(exc)
-        if "safe_mode" in text or "Lambda" in text:
+        if "safe_mode" in text and "lambda" in text.lower():
             raise ValueError(
                 f"{path}: the network holds code (a Lambda layer) that Keras refuses to load "
                 "in safe mode, since loading it runs that code. If you trust the file, load "
@@ -187,9 +228,101 @@ def load_classifier(cls, path, params=None, *, custom_objects=None, safe_mode=Tr
                 "custom_objects={'MyLayer': MyLayer}) (or register it with "
                 "keras.saving.register_keras_serializable)."
             ) from exc
-        raise
-    _check_outputs(estimator, path)
+        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+        raise ValueError(
+            f"{path}: Keras cannot rebuild the saved network ({first[:200]}). "
+            "keras.saving.load_model fails on it too; one cause is a layer whose state lives "
+            "outside the file, such as a StringLookup or TextVectorization vocabulary given as "
+            "a file path: build the network with the vocabulary as a list, and save it again."
+        ) from exc
+    _check_outputs(estimator, path, keras)
     return estimator
+
+
+#: The config.json keys that size a layer's weights (Dense, Conv, Embedding, ...).
+_SIZE_KEYS = ("units", "filters", "output_dim")
+
+
+def _layer_sizes(config, found=None):
+    """``(layer name, key, value)`` for every sizing key of every layer in a Keras config."""
+    found = [] if found is None else found
+    if isinstance(config, dict):
+        inner = config.get("config")
+        if isinstance(inner, dict) and "class_name" in config:
+            for key in _SIZE_KEYS:
+                if key in inner:
+                    found.append((inner.get("name", config["class_name"]), key, inner[key]))
+        for value in config.values():
+            _layer_sizes(value, found)
+    elif isinstance(config, list):
+        for value in config:
+            _layer_sizes(value, found)
+    return found
+
+
+def _check_network_sizes(path):
+    """Refuse a network whose config declares layer sizes its weights file does not hold,
+    before Keras allocates them: a hidden layer edited from 8 to 400,000 units would cost
+    gigabytes before Keras finds the weights do not fit, and then dump them in its message.
+
+    Every sizing value (units, filters) must be a dimension of some stored weight array.
+    """
+    import h5py
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("config.json")
+            if info.file_size > MAX_STATE_BYTES:
+                raise ValueError(f"its config.json declares {info.file_size:,} bytes")
+            config = json.loads(archive.read(info))
+            with archive.open("model.weights.h5") as raw:
+                weights = io.BytesIO(raw.read())
+    except KeyError as exc:
+        raise ValueError(f"{path}: the Keras file lacks {exc.args[0]}; it is damaged.") from None
+    except RecursionError:
+        raise ValueError(f"{path}: its config.json nests values too deep.") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: its network is unreadable ({exc}).") from None
+    dimensions = set()
+    try:
+        with h5py.File(weights, "r") as h5:
+            h5.visititems(
+                lambda _, item: (
+                    dimensions.update(item.shape or ()) if isinstance(item, h5py.Dataset) else None
+                )
+            )
+    except OSError as exc:
+        raise ValueError(f"{path}: its model.weights.h5 is not readable ({exc}).") from None
+    for name, key, value in _layer_sizes(config):
+        if not _count(value, 1) or value not in dimensions:
+            raise ValueError(
+                f"{path}: config.json gives layer {str(name)[:60]!r} {key}={str(value)[:20]}, "
+                "but model.weights.h5 holds no weights of that size; the file was edited or "
+                "damaged. Save the estimator again."
+            )
+
+
+class _UnknownClass(ValueError):
+    """A saved Keras object whose class was not passed in ``custom_objects``."""
+
+
+def _check_custom_objects(custom_objects):
+    """``custom_objects`` as Keras takes it: a dict of names to classes or functions."""
+    if custom_objects is None:
+        return
+    if not isinstance(custom_objects, dict) or not all(
+        isinstance(name, str) for name in custom_objects
+    ):
+        example = ", ".join(
+            f"{item!r}: {item}" if isinstance(item, str) else f"{item.__name__!r}: {item.__name__}"
+            for item in (custom_objects if isinstance(custom_objects, list | tuple) else [])
+            if isinstance(item, str) or hasattr(item, "__name__")
+        )
+        raise TypeError(
+            "custom_objects must be a dict from each class's saved name to the class, as "
+            f"keras.saving.load_model takes it: {{{example or repr('Scale') + ': Scale'}}}; got "
+            f"{type(custom_objects).__name__} {custom_objects!r}."
+        )
 
 
 def _read_state(path):
@@ -217,6 +350,11 @@ def _read_state(path):
         raise ValueError(f"{path}: its {ENTRY} is larger than {MAX_STATE_BYTES:,} bytes.")
     try:
         state = json.loads(text)
+    except RecursionError:
+        raise ValueError(
+            f"{path}: its {ENTRY} nests values deeper than Python can read; an estimator's "
+            "state is a few levels deep, so the file was edited or damaged."
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(
             f"{path}: its {ENTRY} is not valid JSON ({exc}); the file is damaged. Save the "
@@ -268,10 +406,65 @@ def _check_fitted(fitted, cls, path):
     classes = fitted.get("classes_")
     if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
         raise ValueError(f"{path}: the saved state has no classes_ of at least two labels.")
+    for name, value in fitted.items():
+        check, what = _FITTED_TYPES.get(name, (None, None))
+        if check is not None and not check(value):
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise ValueError(
+                f"{path}: the saved {name} is {shown}, not {what}; the file was edited or "
+                "damaged. Save the estimator again."
+            )
 
 
-def _check_outputs(estimator, path):
-    """The network's output units must be the classes' (one sigmoid unit for two)."""
+def _count(value, least=0):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _shape(value):
+    return isinstance(value, tuple) and all(_count(side, 1) for side in value)
+
+
+def _numbers(values):
+    return isinstance(values, list) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in values
+    )
+
+
+# What each fitted attribute of the Keras base may hold (a class's own attributes are checked
+# by its methods); a value of another kind would fail later, far from the file.
+_FITTED_TYPES = {
+    "multilabel_": (lambda v: isinstance(v, bool), "true or false"),
+    "input_scaled_": (lambda v: isinstance(v, bool), "true or false"),
+    "input_max_": (
+        lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < float("inf"),
+        "a positive number",
+    ),
+    "n_features_in_": (lambda v: _count(v, 1), "a positive whole number"),
+    "n_iter_": (_count, "a whole number"),
+    "n_parameters_": (_count, "a whole number"),
+    "precision_": (
+        lambda v: v in ("float32", "mixed_bfloat16", "bfloat16", "float16", "mixed_float16"),
+        "a Keras precision name",
+    ),
+    "history_": (
+        lambda v: isinstance(v, dict) and all(_numbers(x) for x in v.values()),
+        "a table of per-epoch numbers",
+    ),
+    "parameter_counts_": (
+        lambda v: isinstance(v, dict) and all(_count(x) for x in v.values()),
+        "a table of whole numbers",
+    ),
+    "input_shape_": (_shape, "a shape (a tuple of positive whole numbers)"),
+    "image_shape_": (lambda v: v is None or _shape(v), "an image shape or null"),
+}
+
+
+def _check_outputs(estimator, path, keras):
+    """The network's output units must be the classes' (one sigmoid unit for two), and its
+    last activation what ``multilabel_`` says: a sigmoid per label, else a softmax over the
+    classes (or one sigmoid unit for two)."""
+    from ._classifier import _last_activation
+
     n_classes = len(estimator.classes_)
     expected = 1 if n_classes == 2 else n_classes
     units = estimator.model_.outputs[0].shape[-1]
@@ -279,6 +472,20 @@ def _check_outputs(estimator, path):
         raise ValueError(
             f"{path}: the saved state names {n_classes} classes but the network has {units} "
             "outputs; the file was edited or damaged. Save the estimator again."
+        )
+    activation = _last_activation(keras, estimator.model_)
+    if estimator.multilabel_:
+        consistent = activation in (None, "sigmoid") and units == n_classes
+    else:
+        consistent = activation in (None, "softmax") if units > 1 else activation != "softmax"
+    if not consistent:
+        scores = (
+            "scores one class per sample" if estimator.multilabel_ else "scores labels one by one"
+        )
+        raise ValueError(
+            f"{path}: the saved state says multilabel_={estimator.multilabel_} but the network "
+            f"ends in a {activation!r} activation over {units} unit(s), which {scores}; the "
+            "file was edited or damaged. Save the estimator again."
         )
 
 

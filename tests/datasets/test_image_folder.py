@@ -135,3 +135,40 @@ def test_decompression_bomb_names_the_file(tmp_path, monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 10)  # 64-pixel images are now 'bombs'
     with pytest.raises(ImageFolderError, match=r"high/a.png: DecompressionBombError"):
         load_image_folder(root, image_size=4)
+
+
+def test_a_large_image_is_reduced_before_it_is_converted(tmp_path):
+    import tracemalloc
+
+    root = tmp_path / "data"
+    for name in ("a", "b"):
+        (root / name).mkdir(parents=True)
+        Image.fromarray(np.zeros((20, 20), np.uint8)).save(root / name / "small.png")
+    scan = np.zeros((4200, 4200, 4), np.uint8)  # 17.6 megapixels, RGBA: float64 would be 565 MB
+    scan[1000:3200, 1500:2700] = 255
+    Image.fromarray(scan, "RGBA").save(root / "a" / "scan.png")
+    del scan
+    tracemalloc.start()
+    data = load_image_folder(root, image_size=(28, 28))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 100 * 2**20, f"{peak / 2**20:.0f} MiB traced"
+    scan = data.images[list(data.filenames).index(str(root / "a" / "scan.png"))]
+    assert scan[14, 14] == 255 and scan[1, 1] == 0  # the opaque block, in the right place
+
+
+def test_an_image_too_large_for_free_memory_is_named(tmp_path, monkeypatch):
+    import psutil
+
+    root = _sixteen_bit_folder(tmp_path / "data")
+    real = psutil.virtual_memory()
+    answers = iter([real])  # the output array fits; then 150 bytes are free for decoding
+    monkeypatch.setattr(
+        psutil, "virtual_memory", lambda: next(answers, real._replace(available=150))
+    )  # an 8 x 8 16-bit image takes 128 bytes to decode
+    with pytest.raises(
+        ImageFolderError,
+        match=r"high/a.png: ValueError: a 8 x 8 I;16 image "
+        r"takes 0.0 GiB to decode",
+    ):
+        load_image_folder(root, image_size=4)

@@ -150,11 +150,11 @@ def test_save_creates_missing_folders(fitted, tmp_path, data):
     assert not list((tmp_path / "missing" / "sub").glob(".*"))
 
 
-def _rewrite_state(path, change):
-    """Rewrite the mnistkit.json entry of a .keras file with ``change(state_text)``."""
+def _rewrite_state(path, change, member="mnistkit.json"):
+    """Rewrite an entry of a .keras file (mnistkit.json) with ``change(text)``."""
     with zipfile.ZipFile(path) as archive:
         entries = {name: archive.read(name) for name in archive.namelist()}
-    entries["mnistkit.json"] = change(entries["mnistkit.json"].decode())
+    entries[member] = change(entries[member].decode())
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, content in entries.items():
             archive.writestr(name, content)
@@ -201,6 +201,38 @@ def _three_classes(state):
             _edit_json(lambda s: s["fitted"]["__dict__"].update(x_={"__what__": 1})),
             r"saved estimator state is malformed",
         ),
+        # What each fitted attribute holds is checked against its kind and the network.
+        (
+            _edit_json(lambda s: s["fitted"]["__dict__"].update(multilabel_=True)),
+            r"says multilabel_=True but the network ends in a 'softmax' activation",
+        ),
+        (
+            _edit_json(lambda s: s["fitted"]["__dict__"].update(input_max_="abc")),
+            r"saved input_max_ is 'abc', not a positive number",
+        ),
+        (
+            _edit_json(lambda s: s["fitted"]["__dict__"].update(multilabel_="no")),
+            r"saved multilabel_ is 'no', not true or false",
+        ),
+        (
+            _edit_json(lambda s: s["fitted"]["__dict__"].update(n_iter_=-1)),
+            r"saved n_iter_ is -1, not a whole number",
+        ),
+        # Sizes a state declares are bounded by what it holds, before anything is allocated.
+        (
+            _edit_json(lambda s: s["fitted"]["__dict__"]["classes_"].update(dtype="<U50000000")),
+            r"declares strings of 50,000,000 characters, but the longest item has 1",
+        ),
+        (
+            _edit_json(lambda s: s["fitted"]["__dict__"]["classes_"].update(dtype="V9")),
+            r"dtype 'V9' is not one of a label or number array",
+        ),
+        (
+            lambda text: text.replace(
+                '"history_": ', '"x_": ' + "[" * 10**5 + "]" * 10**5 + ', "history_": '
+            ),
+            r"nests values deeper than Python can read",
+        ),
     ],
 )
 def test_a_damaged_or_edited_state_is_refused_before_anything_is_set(
@@ -210,6 +242,25 @@ def test_a_damaged_or_edited_state_is_refused_before_anything_is_set(
     _rewrite_state(path, change)
     with pytest.raises(ValueError, match=message):
         KerasMLP.load(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "layer"),
+    [('"units": 16', '"units": 400000', "dense_1"), ('"units": 10', '"units": 11', "output")],
+)
+def test_a_network_edited_to_sizes_its_weights_do_not_hold_is_refused_before_it_is_built(
+    fitted, tmp_path, old, new, layer
+):
+    path = fitted.save(tmp_path / "m.keras")
+    _rewrite_state(path, lambda text: text.replace(old, new), member="config.json")
+    with pytest.raises(ValueError, match=rf"layer '{layer}' units=\d+, but model.weights.h5"):
+        KerasMLP.load(path)
+
+
+def test_custom_objects_must_be_a_mapping_and_a_list_is_answered_with_one(fitted, tmp_path):
+    path = fitted.save(tmp_path / "m.keras")
+    with pytest.raises(TypeError, match=r"must be a dict .*\{'Scale': Scale\}; got list"):
+        KerasMLP.load(path, custom_objects=["Scale"])
 
 
 def test_an_inflated_state_is_refused_unread(fitted, tmp_path):

@@ -281,3 +281,59 @@ def test_outputs_that_are_neither_probabilities_nor_logits_are_refused_by_name(
         ValueError, match=r"outputs must be one of 'auto', 'probabilities', 'logits'"
     ):
         KerasClassifier.from_trained(network, classes=classes, outputs="scores")
+
+
+class _Subclassed(keras.Model):
+    """A subclassed network: it declares no input, so its shape must be given."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(10, activation="softmax")
+
+    def call(self, inputs):
+        return self.dense(keras.ops.reshape(inputs, (-1, 784)))
+
+
+def test_a_trained_network_of_undeclared_input_shape_asks_for_input_shape(data):
+    X = data[0]
+    subclassed = _Subclassed()
+    subclassed(X[:1].astype("float32"))
+    with pytest.raises(ValueError, match=r"input shape of .* cannot be read .*input_shape="):
+        KerasClassifier.from_trained(subclassed, classes=range(10))
+    clf = KerasClassifier.from_trained(
+        subclassed, classes=range(10), input_shape=(28, 28), outputs="probabilities"
+    )
+    assert_allclose(
+        clf.predict_proba(X[:5]), keras.ops.convert_to_numpy(subclassed(X[:5] / 1.0)), rtol=1e-5
+    )
+    variable = keras.Sequential(
+        [
+            keras.Input((None, 28)),
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(10, "softmax"),
+        ]
+    )
+    with pytest.raises(ValueError, match=r"variable size \(None, 28\); pass .*input_shape="):
+        KerasClassifier.from_trained(variable, classes=range(10))
+    with pytest.raises(ValueError, match=r"input_shape=\(28, 27\) does not fit"):
+        KerasClassifier.from_trained(variable, classes=range(10), input_shape=(28, 27))
+    unbuilt = keras.Sequential([keras.layers.Dense(10, "softmax")])
+    with pytest.raises(ValueError, match=r"has not been built, so it holds no trained weights"):
+        KerasClassifier.from_trained(unbuilt, classes=range(10))
+
+
+def test_a_network_keras_cannot_rebuild_gets_one_sentence_naming_the_file(tmp_path):
+    vocabulary = tmp_path / "vocabulary.txt"
+    vocabulary.write_text("a\nb\nc\n")
+    inputs = keras.Input((1,), dtype="string")
+    lookup = keras.layers.StringLookup(vocabulary=str(vocabulary), output_mode="one_hot")
+    outputs = keras.layers.Dense(3, "softmax")(keras.layers.Flatten()(lookup(inputs)))
+    clf = KerasClassifier.from_trained(keras.Model(inputs, outputs), classes=[0, 1, 2])
+    path = clf.save(tmp_path / "m.keras")
+    with pytest.raises(
+        ValueError,
+        match=r"m.keras: Keras cannot rebuild the saved network .*"
+        r"StringLookup .* vocabulary as a list",
+    ) as caught:
+        KerasClassifier.load(path)
+    assert "Lambda" not in str(caught.value)
