@@ -41,10 +41,12 @@ def _datasets_info(args):
 def _benchmark_run(args):
     from .benchmark import find_suite, load_suite, run_suite, write_report
 
+    started = time.perf_counter()
     suite = load_suite(find_suite(args.suite))
     out = args.out or f"results/{suite.name}"
     only = args.entries.split(",") if args.entries is not None else None
-    print(f"Suite {suite.name!r}: {len(suite.entries)} entries -> {out}", file=sys.stderr)
+    say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
+    say(f"Suite {suite.name!r}: {len(suite.entries)} entries -> {out}")
     summary = run_suite(
         suite,
         out,
@@ -55,22 +57,76 @@ def _benchmark_run(args):
         wait_for_workers=args.wait_for_workers,
         force=args.force,
         only=only,
-        progress=not args.no_progress,
-        echo=lambda line: print(f"  {line}", file=sys.stderr),
+        progress=not (args.no_progress or args.quiet),
+        echo=lambda line: say(f"  {line}"),
     )
-    for name in summary.skipped:
-        print(f"  {name}: current (skipped; --force runs it again)")
-    for name, status in summary.statuses.items():
-        error = summary.error(name)
-        print(f"  {name}: {status}" + (f": {error}" if error else ""))
+    if not summary.ran:
+        n_entries = len({name.split("#")[0] for name in summary.skipped})
+        runs = f" ({len(summary.skipped)} runs)" if len(summary.skipped) != n_entries else ""
+        print(f"All {n_entries} entries current{runs}; --force runs them again.")
+    elif not args.quiet:
+        from .benchmark._results import leaderboard_text, load_results
+
+        print(leaderboard_text(load_results(out)))
     print(
         f"{len(summary.ran)} run, {summary.n_failed} failed or timed out, "
-        f"{summary.n_data_missing} without their data; results in {out}."
+        f"{summary.n_data_missing} without their data; {_duration(time.perf_counter() - started)} "
+        f"in all; results in {out}."
     )
     if not args.no_report:
         index = write_report(out)
         print(f"Report: {index} (and {index.with_name('summary.md')})")
     return 1 if summary.n_failed or summary.n_data_missing else 0
+
+
+def _duration(seconds):
+    """'48 s', '3 min 4 s', '1 h 2 min'."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+def _benchmark_results(args):
+    from .benchmark import load_results
+    from .benchmark._results import leaderboard_text
+
+    frame = load_results(args.results_dirs)
+    if args.format == "table":
+        text = leaderboard_text(frame)
+    elif args.format == "csv":
+        text = frame.to_csv(index=False)
+    elif args.format == "json":
+        text = frame.to_json(orient="records", date_format="iso", indent=1)
+    else:
+        text = _markdown_table(frame)
+    if args.output:
+        from .utils._files import atomic_write
+
+        atomic_write(args.output, text if text.endswith("\n") else text + "\n")
+        print(f"{len(frame)} rows written to {args.output}")
+    else:
+        print(text)
+    return 0
+
+
+def _markdown_table(frame):
+    """A Markdown table of a frame, every cell escaped (pandas' ``to_markdown`` needs the
+    optional ``tabulate`` and passes HTML and ``|`` through, which would break the table)."""
+    import pandas as pd
+
+    from .benchmark._report import markdown_text
+
+    columns = list(frame.columns)
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in frame.itertuples(index=False):
+        cells = ["" if pd.isna(value) else markdown_text(value) for value in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _benchmark_report(args):
@@ -245,7 +301,29 @@ def build_parser():
     )
     run.add_argument("--no-report", action="store_true", help="do not write the report at the end")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only the last lines (runs, failures, time, where the results are)",
+    )
     run.set_defaults(handler=_benchmark_run)
+    results = benchmark_commands.add_parser(
+        "results",
+        parents=[common],
+        help="print or write every record of results folders as a table",
+        description="Every record of one or several results folders, one row per entry and "
+        "repeat (the rows of mnistkit.benchmark.load_results): as a leaderboard, or as CSV, "
+        "JSON or Markdown with every column.",
+    )
+    results.add_argument("results_dirs", nargs="+", type=_folder, metavar="RESULTS_DIR")
+    results.add_argument(
+        "--format",
+        choices=("table", "csv", "json", "markdown"),
+        default="table",
+        help="table: the ranked leaderboard; csv, json, markdown: every column (default: table)",
+    )
+    results.add_argument("--output", type=_folder, metavar="FILE", help="write to FILE")
+    results.set_defaults(handler=_benchmark_results)
     report = benchmark_commands.add_parser(
         "report",
         parents=[common],

@@ -49,6 +49,10 @@ _GROUPS = (
             in (
                 "tests/benchmark/test_runner.py::test_tiny_suite_end_to_end",
                 "tests/benchmark/test_report.py::test_report_of_every_kind",
+                "tests/benchmark/test_results.py::"
+                "test_load_results_of_every_kind_holds_the_report_s_figures",
+                "tests/benchmark/test_results.py::"
+                "test_results_command_writes_every_row_as_csv_json_and_escaped_markdown",
             )
         ),
     ),

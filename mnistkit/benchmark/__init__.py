@@ -8,10 +8,12 @@ from ._fields import SuiteError
 from ._kinds import EntryKind, Fact, get_kind, kind_names, register_kind
 from ._records import CorruptRecordError, Entry, Result
 from ._report import write_report
+from ._results import RESULT_COLUMNS, load_results
 from ._runner import RunSummary, plan_runs, run_suite
 from ._suite import Suite, find_suite, list_suites, load_suite
 
 __all__ = [
+    "RESULT_COLUMNS",
     "CorruptRecordError",
     "Entry",
     "EntryKind",
@@ -24,6 +26,7 @@ __all__ = [
     "get_kind",
     "kind_names",
     "list_suites",
+    "load_results",
     "load_suite",
     "plan_runs",
     "register_kind",

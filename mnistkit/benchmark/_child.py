@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exceptions import DatasetNotFoundError
-from ..utils._cpu import cpu_summary
+from ..utils._cpu import cpu_class_of, cpu_summary
 from ..utils._files import process_alive
 from ..utils._quiet import quiet_tensorflow_logs
 from ._data import load_entry_data
@@ -63,6 +63,20 @@ THREAD_SETTINGS = (
 )
 
 
+def _blas():
+    """``'openblas 0.3.27 (2 threads)'`` for each BLAS and OpenMP library NumPy, SciPy and
+    scikit-learn loaded, as threadpoolctl (a scikit-learn dependency) reports them."""
+    from threadpoolctl import threadpool_info
+
+    return sorted(  # sorted: the order depends on which library loaded first
+        {
+            f"{pool.get('internal_api')} {pool.get('version') or ''} "
+            f"({pool.get('num_threads')} threads)".replace("  ", " ")
+            for pool in threadpool_info()
+        }
+    )
+
+
 def environment(worker=None):
     """Library versions and the machine, as recorded with every result.
 
@@ -87,6 +101,8 @@ def environment(worker=None):
         "processor": platform.processor() or platform.machine(),
         # The model and the instruction sets that decide training speed (bfloat16 or not).
         "cpu": cpu_summary(),
+        "cpu_class": cpu_class_of(cpu_summary()),
+        "blas": _blas(),
         "cpu_count": os.cpu_count(),
         "memory_gib": memory_gib,
         "host": socket.gethostname(),

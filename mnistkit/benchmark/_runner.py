@@ -144,7 +144,7 @@ def _progress(total, enabled):
     return tqdm(
         total=total,
         unit="run",
-        disable=not enabled,
+        disable=not enabled or not total,  # nothing to run: no empty 0/0 bar
         dynamic_ncols=True,
         bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]",
     )
@@ -253,6 +253,7 @@ def run_suite(
             )
         todo, current = _prepare(suite, results_dir, only, force, echo)
         statuses, errors = {}, {}
+        by_name = {task.name: task for task in todo}
         with _progress(len(todo), progress) as bar:
 
             def finished(name, status, error):
@@ -261,6 +262,9 @@ def run_suite(
                     errors[name] = error
                 bar.set_postfix_str(f"{name}: {status}")
                 bar.update()
+                if echo is not None:
+                    with bar.external_write_mode():
+                        echo(finished_line(by_name[name], results_dir, status, error))
 
             if client is not None:
                 from ._dask import run_on_cluster
@@ -283,6 +287,23 @@ def run_suite(
         {task.name: task.reason for task in todo},
         errors,
     )
+
+
+def finished_line(task, results_dir, status, error):
+    """``'cnn: ok, score 0.9934, fit 64.7 s'``: one finished run in one line, read back from its
+    record (``'...: failed: <the error's first line>'`` for one that did not succeed)."""
+    if status != OK:
+        first = str(error or "").strip().splitlines()
+        return f"{task.name}: {status}" + (f": {first[0][:160]}" if first else "")
+    try:
+        result = Result.read(record_path(results_dir, task.entry.id, task.repeat))
+        score = task.entry.entry_kind.score(result)
+    except (CorruptRecordError, KeyError, TypeError, ValueError):
+        return f"{task.name}: {status}"
+    words = [f"score {score:.4f}" if isinstance(score, int | float) else None]
+    if result.fit_seconds is not None:
+        words.append(f"fit {result.fit_seconds:.1f} s")
+    return f"{task.name}: {status}" + "".join(f", {word}" for word in words if word)
 
 
 # What a results folder holds; a folder with other things and none of these is not one.

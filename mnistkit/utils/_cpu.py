@@ -9,7 +9,13 @@ slower, on one with AVX2 only. :func:`cpu_summary` names both, for the benchmark
 import functools
 import os
 
-__all__ = ["CPU_FLAGS", "cpu_model_and_flags", "cpu_summary", "onednn_has_bfloat16"]
+__all__ = [
+    "CPU_FLAGS",
+    "cpu_class_of",
+    "cpu_model_and_flags",
+    "cpu_summary",
+    "onednn_has_bfloat16",
+]
 
 #: The flags that decide how fast a network trains (bfloat16 is native only with
 #: ``avx512_bf16`` or ``amx_bf16``).
@@ -78,3 +84,33 @@ def cpu_summary():
     text = f"{model or 'unknown CPU'} ({present or 'none of ' + ' '.join(CPU_FLAGS)})"
     isa = os.environ.get("ONEDNN_MAX_CPU_ISA")
     return text + (f", ONEDNN_MAX_CPU_ISA={isa}" if isa else "")
+
+
+def cpu_class_of(cpu):
+    """The class of a recorded CPU (``"AMD EPYC (avx2 fma)"``): ``"bfloat16"``,
+    ``"AVX-512"``, ``"AVX2 only"`` or ``"no AVX2"``; what decides a network's training time.
+
+    Examples
+    --------
+    >>> cpu_class_of("AMD EPYC (avx2 fma)")
+    'AVX2 only'
+    >>> cpu_class_of("Xeon (avx2 fma avx512f avx512_bf16 amx_bf16 amx_tile)")
+    'bfloat16'
+    >>> cpu_class_of("Xeon (avx2 fma avx512f avx512_bf16), ONEDNN_MAX_CPU_ISA=AVX2")
+    'AVX2 only'
+    """
+    if not cpu:
+        return None
+    text, _, isa = str(cpu).partition("ONEDNN_MAX_CPU_ISA=")
+    listed = text[text.rfind("(") + 1 : text.rfind(")")] if "(" in text else ""
+    flags = set() if listed.startswith("none of") else set(listed.split())
+    isa = isa.strip().upper()
+    if isa.startswith("AVX2") or isa.startswith("SSE"):
+        flags -= {"avx512f", "avx512_bf16", "amx_bf16"}
+        if isa.startswith("SSE"):
+            flags.discard("avx2")
+    if flags & {"avx512_bf16", "amx_bf16"}:
+        return "bfloat16"
+    if "avx512f" in flags:
+        return "AVX-512"
+    return "AVX2 only" if "avx2" in flags else "no AVX2"

@@ -252,7 +252,7 @@ def test_the_report_closes_the_figures_it_draws_and_only_those(two_results, monk
 
     monkeypatch.setattr(_report, "_save_figure", fail)
     with pytest.raises(OSError, match="No space left"):
-        write_report(out)
+        write_report(out, out / "another-report")  # a report that draws its figures anew
     assert plt.get_fignums() == [mine.number]  # closed on failure too
 
 

@@ -384,14 +384,58 @@ def write_report(results_dir, output_dir=None):
         The HTML page.
     """
     results_dir = Path(results_dir)
-    data = load_report_data(results_dir)
+    if not (results_dir / "run.json").is_file():
+        load_report_data(results_dir)  # says what is missing
     output_dir = Path(output_dir) if output_dir else results_dir / "report"
     earlier = _check_report_folder(output_dir)
     with FolderLock(output_dir, "report folder"):
-        return _write_locked(data, results_dir, output_dir, earlier)
+        inputs = _inputs_digest(results_dir)
+        if _is_current(output_dir, earlier, inputs):
+            return output_dir / "index.html"  # nothing it shows changed: left as it is
+        data = load_report_data(results_dir)
+        return _write_locked(data, results_dir, output_dir, earlier, inputs)
 
 
-def _write_locked(data, results_dir, output_dir, earlier):
+def _inputs_digest(results_dir):
+    """A hash of everything a report shows: the run file, every record and predictions file,
+    the suite file as it is now, and the code that draws the report (mnistkit's source)."""
+    digest = hashlib.sha256()
+    run_path = results_dir / "run.json"
+    files = [run_path, *sorted((results_dir / "entries").rglob("*"))]
+    try:
+        suite_path = json.loads(run_path.read_text(encoding="utf-8")).get("suite_path")
+    except (OSError, ValueError, AttributeError):
+        suite_path = None
+    if isinstance(suite_path, str) and Path(suite_path).is_file():
+        files.append(Path(suite_path))
+    package = Path(__file__).resolve().parents[2]
+    files += sorted(package.rglob("*.py")) + sorted(package.rglob("*.toml"))
+    files += sorted(Path(__file__).parent.joinpath("templates").iterdir())
+    for path in files:
+        if path.is_file():
+            # Names relative to their folder: the same results read as results/quick or as
+            # /home/me/results/quick are the same inputs.
+            digest.update(path.name.encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _is_current(output_dir, earlier, inputs):
+    """Whether the report in ``output_dir`` was written from exactly these inputs and all its
+    files are still there."""
+    try:
+        manifest = json.loads((output_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(manifest, dict)
+        and manifest.get("inputs") == inputs
+        and bool(earlier)
+        and all((output_dir / name).is_file() for name in earlier)
+    )
+
+
+def _write_locked(data, results_dir, output_dir, earlier, inputs):
     figures_dir = output_dir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
     outcomes = data.outcomes
@@ -431,5 +475,7 @@ def _write_locked(data, results_dir, output_dir, earlier):
     index = atomic_write(output_dir / "index.html", page)
     for name in sorted(earlier - written):
         (output_dir / name).unlink(missing_ok=True)
-    atomic_write(output_dir / MANIFEST, json.dumps({"files": sorted(written)}, indent=1))
+    atomic_write(
+        output_dir / MANIFEST, json.dumps({"files": sorted(written), "inputs": inputs}, indent=1)
+    )
     return index
