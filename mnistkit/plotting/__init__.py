@@ -5,6 +5,7 @@ and sphinx-gallery collects it (headless, pyplot falls back to the Agg backend);
 it draws into your axes. The ``plot_*`` functions are shortcuts that return the Axes.
 """
 
+from ._benchmark_plots import ScoreTimeDisplay
 from ._decomposition_plots import (
     EmbeddingDisplay,
     ExplainedVarianceDisplay,
@@ -38,6 +39,7 @@ __all__ = [
     "ExplainedVarianceDisplay",
     "MisclassifiedDisplay",
     "ReconstructionDisplay",
+    "ScoreTimeDisplay",
     "TrainingHistoryDisplay",
     "image_mosaic",
     "plot_class_distribution",

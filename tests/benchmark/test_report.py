@@ -53,6 +53,7 @@ def test_report_of_every_kind(tiny_results, tmp_path):
     assert stems == sorted(
         f"figures/{name}"
         for name in [
+            "score-against-fit-time",  # the overview on the first screen
             "nb-confusion",
             "nb-misclassified",
             "tree-confusion",

@@ -4,6 +4,7 @@ not change is left as it is."""
 
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -109,6 +110,15 @@ def test_the_cpu_class_is_read_from_the_recorded_cpu(cpu, expected):
 def test_a_report_whose_inputs_did_not_change_is_left_as_it_is(two_results):
     out = two_results
     index = write_report(out)
+    # The first screen says when and on what: dates, wall time, CPU class, cores, versions.
+    page, summary = index.read_text(), index.with_name("summary.md").read_text()
+    for text in (page, summary):
+        provenance = re.search(r"Measured \d{4}-\d\d-\d\d \(UTC\), \d+ s from the first .*", text)
+        assert provenance, text[:600]
+        line = provenance.group(0)
+        assert re.search(r"(bfloat16|AVX-512|AVX2 only|no AVX2), \d+ cores", line)
+        assert "mnistkit 0.1" in line and "scikit-learn " in line and "BLAS " in line
+    assert 'alt="Score against fit time' in page and "](figures/score-against-fit-time-" in summary
     before = {p: p.stat().st_mtime_ns for p in (out / "report").rglob("*") if p.is_file()}
     assert write_report(out) == index
     assert {p: p.stat().st_mtime_ns for p in before} == before  # not one file rewritten

@@ -275,6 +275,80 @@ def _environment(data):
     return rows, note
 
 
+def _overview_figure(outcomes, figures_dir):
+    """The score of every entry with one against its fit time (:class:`ScoreTimeDisplay`),
+    saved; ``None`` with fewer than two such entries."""
+    from matplotlib.figure import Figure
+
+    from ...plotting import ScoreTimeDisplay
+
+    points = []
+    for outcome in outcomes:
+        ok = [result for result in outcome.results if result.ok and result.fit_seconds]
+        if outcome.score is not None and ok and not outcome.stale:
+            seconds = sum(result.fit_seconds for result in ok) / len(ok)
+            points.append((outcome.score.mean, seconds, outcome.entry.id))
+    if len(points) < 2:
+        return None
+    figure = Figure(figsize=(7, 4.2), layout="constrained")
+    scores, seconds, labels = zip(*points, strict=True)
+    ScoreTimeDisplay(scores, seconds, labels).plot(
+        ax=figure.add_subplot(), time_label="fit seconds, mean over seeds"
+    )
+    return _save_figure(figure, "score-against-fit-time", figures_dir)
+
+
+def _provenance(data):
+    """One line on when and on what the figures were measured: the runs' dates and the time
+    from the first start to the last finish, the CPU and its class, cores, thread settings,
+    BLAS and the library versions (of the first machine, where results come from several)."""
+    from datetime import datetime
+
+    from ...utils._cpu import cpu_class_of
+
+    results = [result for outcome in data.outcomes for result in outcome.results]
+    times = []
+    for result in results:
+        for stamp in (result.started, result.finished):
+            with contextlib.suppress(TypeError, ValueError):
+                times.append(datetime.fromisoformat(stamp))
+    if not results:
+        return None
+    environment = next((r.environment for r in results if r.environment), {}) or {}
+    parts = []
+    if times:
+        first, last = min(times), max(times)
+        days = first.strftime("%Y-%m-%d") + (
+            f" to {last.strftime('%Y-%m-%d')}" if last.date() != first.date() else ""
+        )
+        span = (last - first).total_seconds()
+        wall = f"{span:.0f} s" if span < 60 else f"{span / 60:.1f} min"
+        parts.append(f"Measured {days} (UTC), {wall} from the first run's start to the last's end")
+    if environment.get("cpu"):
+        cls = environment.get("cpu_class") or cpu_class_of(environment["cpu"])
+        parts.append(
+            f"on {environment['cpu']}: {cls}, {environment.get('cpu_count')} cores"
+            + (f", {environment['memory_gib']} GiB" if environment.get("memory_gib") else "")
+        )
+    threads = {k: v for k, v in (environment.get("threads") or {}).items() if v is not None}
+    parts.append(
+        ", ".join(f"{k}={v}" for k, v in threads.items()) if threads else "no thread settings"
+    )
+    if environment.get("blas"):
+        parts.append("BLAS " + "; ".join(environment["blas"]))
+    versions = environment.get("versions") or {}
+    named = [("mnistkit", "mnistkit"), ("python", None), ("numpy", "NumPy")]
+    named += [("scikit-learn", "scikit-learn"), ("keras", "Keras"), ("tensorflow", "TensorFlow")]
+    listed = []
+    for key, label in named:
+        version = environment.get("python") if label is None else versions.get(key)
+        if version:
+            listed.append(f"{label or 'Python'} {version}")
+    if listed:
+        parts.append(", ".join(listed))
+    return "; ".join(parts) + "."
+
+
 MANIFEST = "mnistkit-report.json"
 _LEGACY_TITLE = "<title>mnistkit benchmark: "
 _LEGACY_FIGURE = re.compile(r'<img src="figures/([A-Za-z0-9._-]+\.png)"')
@@ -427,12 +501,24 @@ def _is_current(output_dir, earlier, inputs):
         manifest = json.loads((output_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return (
-        isinstance(manifest, dict)
-        and manifest.get("inputs") == inputs
-        and bool(earlier)
-        and all((output_dir / name).is_file() for name in earlier)
-    )
+    if not (isinstance(manifest, dict) and manifest.get("inputs") == inputs and earlier):
+        return False
+    pages = manifest.get("pages")
+    for name in earlier:  # every file as it was written: pages by their hash, figures by name
+        path = output_dir / name
+        if name.startswith("figures/"):
+            if not _is_our_figure(path):
+                return False
+        elif not (isinstance(pages, dict) and path.is_file() and pages.get(name) == _hash(path)):
+            return False
+    return True
+
+
+def _hash(path):
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _write_locked(data, results_dir, output_dir, earlier, inputs):
@@ -449,6 +535,7 @@ def _write_locked(data, results_dir, output_dir, earlier, inputs):
         "title": f"mnistkit benchmark: {data.run.get('suite', results_dir.name)}",
         "description": data.run.get("description", ""),
         "counts": f"{n_results} of {len(outcomes)} entries have results; {n_ok} succeeded.",
+        "provenance": _provenance(data),
         "suite_note": data.suite_note,
         "n_stale": sum(bool(outcome.ok and outcome.stale) for outcome in outcomes),
         "leaderboard": leaderboard(outcomes),
@@ -462,11 +549,14 @@ def _write_locked(data, results_dir, output_dir, earlier, inputs):
         ],
         "environment": environment,
         "environment_note": environment_note,
+        "overview": _overview_figure(outcomes, figures_dir),
     }
     html, markdown = _templates()
     summary = markdown.get_template("summary.md").render(context)
     page = html.get_template("index.html").render(context)
     shown = {f"figures/{name}" for card in context["cards"] for _, name in card["figures"]}
+    if context["overview"]:
+        shown.add(f"figures/{context['overview']}")
     written = {"index.html", "summary.md", *shown}
     # The manifest first lists both the old and the new files: a report killed half-way
     # leaves a folder whose every file is still known to be the report's.
@@ -475,7 +565,9 @@ def _write_locked(data, results_dir, output_dir, earlier, inputs):
     index = atomic_write(output_dir / "index.html", page)
     for name in sorted(earlier - written):
         (output_dir / name).unlink(missing_ok=True)
+    pages = {name: _hash(output_dir / name) for name in ("index.html", "summary.md")}
     atomic_write(
-        output_dir / MANIFEST, json.dumps({"files": sorted(written), "inputs": inputs}, indent=1)
+        output_dir / MANIFEST,
+        json.dumps({"files": sorted(written), "inputs": inputs, "pages": pages}, indent=1),
     )
     return index
