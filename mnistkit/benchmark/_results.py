@@ -147,6 +147,9 @@ def _rows(data, folder):
             }
             for name, value in _scalars(result.metrics or {}).items():
                 row.setdefault(name, value)
+            unnamed = (result.metrics or {}).get("unnamed_classes")
+            if isinstance(unnamed, list):  # a classifier on clusters: classes it never predicts
+                row["unnamed_classes"] = ", ".join(map(str, unnamed))
             yield row
 
 

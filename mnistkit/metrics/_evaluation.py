@@ -400,6 +400,17 @@ def _score_metrics(y_true, y_score, labels):
     return loss, auc
 
 
+#: Classifiers whose ``predict`` is the class of highest ``predict_proba`` (ties to the first
+#: class, as ``argmax``): evaluated with one pass over the test set. Not SVC, whose Platt
+#: probabilities can disagree with its decision.
+_PREDICT_IS_ARGMAX = {
+    "KNeighborsClassifier",
+    "KerasMLP",
+    "KerasCNN",
+    "KerasClassifier",
+}
+
+
 def evaluate_estimator(
     estimator,
     X,
@@ -452,16 +463,25 @@ def evaluate_estimator(
     """
     if images is None and getattr(X, "ndim", 0) in (3, 4):
         images = np.asarray(X)
-    start = time.perf_counter()
-    y_pred = estimator.predict(X)
-    predict_seconds = time.perf_counter() - start
-    y_score = None
     labels = labels_of_fit(estimator, y)
-    if hasattr(estimator, "predict_proba") and labels is not None:
-        try:
-            y_score = estimator.predict_proba(X)
-        except (AttributeError, NotImplementedError):
-            y_score = None  # e.g. SVC(probability=False) exposes the method but refuses it
+    final = estimator[-1] if hasattr(estimator, "steps") else estimator
+    start = time.perf_counter()
+    argmax = any(cls.__name__ in _PREDICT_IS_ARGMAX for cls in type(final).__mro__)
+    if argmax and labels is not None:
+        # One pass: these predict the class of highest probability, and a k-NN's neighbour
+        # search (most of its time) would otherwise run twice.
+        y_score = estimator.predict_proba(X)
+        y_pred = np.asarray(final.classes_)[np.argmax(y_score, axis=1)]
+        predict_seconds = time.perf_counter() - start
+    else:
+        y_pred = estimator.predict(X)
+        predict_seconds = time.perf_counter() - start
+        y_score = None
+        if hasattr(estimator, "predict_proba") and labels is not None:
+            try:
+                y_score = estimator.predict_proba(X)
+            except (AttributeError, NotImplementedError):
+                y_score = None  # e.g. SVC(probability=False) exposes the method but refuses it
     evaluation = evaluate(
         y,
         y_pred,

@@ -90,3 +90,65 @@ def test_a_network_card_says_the_precision_it_trained_in(precision, line):
     result = Result(id="n", repeat=0, seed=0, status="ok", entry={}, details=details)
     lines = ClassifierKind().card_lines(result)
     assert (line in lines) if line else not any("trained in" in text for text in lines)
+
+
+def test_a_classifier_on_clusters_records_the_clustering_measures_and_unnamed_classes():
+    from sklearn.cluster import KMeans
+    from sklearn.pipeline import make_pipeline
+
+    from mnistkit.benchmark._kinds.classifier import ClassifierKind, _cluster_measures
+    from mnistkit.benchmark._records import Result
+    from mnistkit.cluster import ClusterClassifier
+
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0], [10, 0], [0, 10], [10, 10]])
+    y = np.repeat([0, 1, 2, 3], 30)
+    X = centres[y] + rng.normal(0, 0.5, (120, 2))
+    y[y == 3] = 2  # four blobs, three classes: two clusters share class 2
+    y[:5] = 3  # ... and a fourth class too small to win any cluster
+    model = make_pipeline(ClusterClassifier(KMeans(4, n_init=4, random_state=0), random_state=0))
+    measures = _cluster_measures(model.fit(X, y), y)
+    assert measures["unnamed_classes"] == [3]
+    assert 0 < measures["homogeneity"] <= 1 and 0 < measures["adjusted_mutual_info"] <= 1
+    assert set(measures) == {
+        "homogeneity",
+        "completeness",
+        "adjusted_rand",
+        "adjusted_mutual_info",
+        "unnamed_classes",
+    }
+    assert _cluster_measures(make_pipeline(KMeans(2)), y) == {}  # not a classifier on clusters
+    result = Result(id="k", repeat=0, seed=0, status="ok", entry={})
+    result.metrics = {"labels": [0, 1, 2, 3], "target_names": ["a", "b", "c", "d"], **measures}
+    kind = ClassifierKind()
+    assert "No cluster was named d: the classifier never predicts it" in " ".join(
+        kind.card_lines(result)
+    )
+    facts = {fact.label: fact.value for fact in kind.facts(result)}
+    assert facts["homogeneity (training clusters)"] == measures["homogeneity"]
+
+
+def test_learning_curves_draw_the_held_out_part_beside_the_training_one():
+    from mnistkit.benchmark._kinds.classifier import ClassifierKind
+    from mnistkit.benchmark._records import Result
+
+    class NoPredictions:
+        def predictions(self, result):
+            return None
+
+    result = Result(id="net", repeat=0, seed=0, status="ok", entry={})
+    result.details["history"] = {
+        "loss": [0.9, 0.5, 0.3],
+        "val_loss": [1.0, 0.6, 0.5],
+        "accuracy": [0.7, 0.8, 0.9],
+        "val_accuracy": [0.6, 0.75, 0.8],
+    }
+    figures = {
+        stem: figure for _, stem, figure in ClassifierKind().figures(result, NoPredictions())
+    }
+    for metric in ("loss", "accuracy"):
+        labels = [line.get_label() for line in figures[metric].axes[0].get_lines()]
+        assert "training" in labels and "validation" in labels, labels
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

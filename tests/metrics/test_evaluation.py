@@ -130,3 +130,23 @@ def test_evaluate_estimator_keeps_image_input_for_plots(mnist_test):
 def test_scores_that_are_not_probabilities_are_named(y_score, message):
     with pytest.raises(ValueError, match=message):
         evaluate([0, 1, 1], [0, 1, 1], y_score=y_score)
+
+
+def test_a_k_nn_is_evaluated_with_one_neighbour_search():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((300, 8)), rng.integers(0, 3, 300)
+    calls = []
+
+    class Counted(KNeighborsClassifier):
+        def kneighbors(self, *args, **kwargs):
+            calls.append(1)
+            return super().kneighbors(*args, **kwargs)
+
+    knn = Counted(n_neighbors=4).fit(X[:200], y[:200])
+    evaluation = evaluate_estimator(knn, X[200:], y[200:])
+    assert len(calls) == 1
+    calls.clear()
+    np.testing.assert_array_equal(evaluation.y_pred, knn.predict(X[200:]))  # ties alike
+    assert evaluation.log_loss is not None

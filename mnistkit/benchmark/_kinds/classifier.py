@@ -59,6 +59,30 @@ class ClassifierOptions:
     )
 
 
+#: The clustering measures a classifier built on clusters records (of its training clusters,
+#: as the clustering kind scores them).
+CLUSTER_MEASURES = ("homogeneity", "completeness", "adjusted_rand", "adjusted_mutual_info")
+
+
+def _cluster_measures(model, y_train):
+    """For a classifier that names clusters (a :class:`~mnistkit.cluster.ClusterClassifier` at
+    the end), the lab's clustering measures of its training clusters and the classes no
+    cluster was named after (never predicted); ``{}`` for any other model."""
+    from ...metrics import clustering_scores
+
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    clusters = getattr(final, "training_clusters_", None)
+    naming = getattr(final, "cluster_to_label_", None)
+    if clusters is None or naming is None or len(clusters) != len(y_train):
+        return {}
+    scores = clustering_scores(np.asarray(y_train), clusters)
+    named = set(naming.values())
+    return {
+        **{name: scores[name] for name in CLUSTER_MEASURES},
+        "unnamed_classes": [label for label in final.classes_.tolist() if label not in named],
+    }
+
+
 @register_kind
 class ClassifierKind(EntryKind):
     """Supervised classification: accuracy, F1, confusion matrix, learning curves."""
@@ -113,6 +137,7 @@ class ClassifierKind(EntryKind):
         if "n_parameters" in network:
             result.metrics["n_parameters"] = network["n_parameters"]
             result.details["parameter_counts"] = network["parameter_counts"]
+        result.metrics.update(_cluster_measures(model, data.y_train))
         steps = dict(getattr(model, "steps", []))
         if "hogtransformer" in steps:
             # What the lab reports timed: HOG features of every train and test image.
@@ -249,6 +274,10 @@ class ClassifierKind(EntryKind):
             Fact("validation accuracy", metrics.get("validation_accuracy")),
             Fact("parameters", metrics.get("n_parameters"), 0),
             Fact("HOG seconds", metrics.get("hog_seconds"), 2),
+            *(
+                Fact(f"{name.replace('_', ' ')} (training clusters)", metrics.get(name))
+                for name in CLUSTER_MEASURES
+            ),
         ]
         binary = metrics.get("binary")
         if binary:
@@ -266,6 +295,17 @@ class ClassifierKind(EntryKind):
                 + json.dumps(result.details["best_params"])
             )
         metrics = result.metrics
+        unnamed = metrics.get("unnamed_classes")
+        if unnamed:
+            names = dict(zip(map(str, metrics["labels"]), metrics["target_names"], strict=True))
+            shown = [names.get(str(label), str(label)) for label in unnamed]
+            listed = " or ".join([", ".join(shown[:-1]), shown[-1]] if len(shown) > 1 else shown)
+            lines.append(
+                f"No cluster was named {listed}: the classifier never predicts "
+                f"{'it' if len(shown) == 1 else 'them'} (several clusters share another class)."
+            )
+        elif unnamed == []:
+            lines.append("Every class has at least one cluster named after it.")
         if metrics.get("most_confused"):
             names = dict(zip(map(str, metrics["labels"]), metrics["target_names"], strict=True))
             lines.append(
