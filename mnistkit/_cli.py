@@ -132,7 +132,12 @@ def _markdown_table(frame):
 def _benchmark_report(args):
     from .benchmark import write_report
 
-    index = write_report(args.results_dir, args.out)
+    folders = args.results_dirs
+    if len(folders) > 1 and not args.out:
+        raise ValueError(
+            f"A report over {len(folders)} results folders needs its own folder: add --out R."
+        )
+    index = write_report(folders if len(folders) > 1 else folders[0], args.out)
     print(f"Report: {index} (and {index.with_name('summary.md')})")
     return 0
 
@@ -330,7 +335,14 @@ def build_parser():
         help="write the HTML page and Markdown summary of a results folder",
         description="Write index.html (with PNG figures) and summary.md for a results folder.",
     )
-    report.add_argument("results_dir", type=_folder, help="folder written by 'benchmark run'")
+    report.add_argument(
+        "results_dirs",
+        nargs="+",
+        type=_folder,
+        metavar="RESULTS_DIR",
+        help="folder written by 'benchmark run'; several give one report over all of them "
+        "(entries sharing an id told apart by their run; --out needed)",
+    )
     report.add_argument("--out", type=_folder, help="report folder (default: RESULTS_DIR/report)")
     report.set_defaults(handler=_benchmark_report)
     listing = benchmark_commands.add_parser("list", parents=[common], help="list the suites found")

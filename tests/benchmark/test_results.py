@@ -128,3 +128,24 @@ def test_a_report_whose_inputs_did_not_change_is_left_as_it_is(two_results):
     record.write_text(json.dumps(values))
     write_report(out)
     assert index.stat().st_mtime_ns != before[index] and "123.0" in index.read_text()
+
+
+@pytest.mark.slow
+def test_a_report_over_two_runs_tells_their_entries_apart_and_pairs_them(two_results, capsys):
+    import shutil
+
+    other = two_results.parent / "other"
+    shutil.copytree(two_results, other)
+    report = two_results.parent / "both"
+    assert main(["benchmark", "report", str(two_results), str(other)]) == 1
+    assert "needs its own folder: add --out R" in capsys.readouterr().err
+    assert main(["benchmark", "report", str(two_results), str(other), "--out", str(report)]) == 0
+    page = (report / "index.html").read_text()
+    for name in ("nb.run1", "nb.run2", "tree.run1", "tree.run2"):
+        assert f'id="{name}"' in page
+    assert f"From run 2: {other} (host " in page
+    # Both runs scored the same test samples: McNemar pairs entries across them.
+    summary = (report / "summary.md").read_text()
+    comparisons = summary.split("McNemar")[1]
+    assert "run1" in comparisons and "run2" in comparisons
+    assert len(load_results([two_results, other])) == 2 * len(load_results(two_results))

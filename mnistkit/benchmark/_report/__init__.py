@@ -26,7 +26,7 @@ import markupsafe
 
 from ...utils._files import atomic_write
 from ...utils._lock import LOCK_NAME, FolderLock
-from ._outcomes import OK, load_report_data
+from ._outcomes import OK, load_merged_report_data, load_report_data
 from ._tables import (
     comparisons,
     css_class,
@@ -194,6 +194,8 @@ def _card(outcome, data, figures_dir, beside=()):
                 for result, value in zip(outcome.results, outcome.score.values, strict=False)
             )
         )
+    if outcome.source:
+        card["lines"].append(f"From {outcome.source}.")
     card["lines"] += outcome.kind.card_lines(first)
     card["lines"] += _where_it_ran(outcome.results)
     suffix = f" (seed {first.seed})" if entry.repeats > 1 else ""
@@ -443,45 +445,60 @@ def _check_report_folder(output_dir):
 
 
 def write_report(results_dir, output_dir=None):
-    """Write ``index.html`` (with PNG figures) and ``summary.md`` for a results folder.
+    """Write ``index.html`` (with PNG figures) and ``summary.md`` for a results folder, or for
+    several in one report.
 
     Parameters
     ----------
-    results_dir : path-like
-        A folder written by :func:`~mnistkit.benchmark.run_suite`.
+    results_dir : path-like or list of path-like
+        A folder written by :func:`~mnistkit.benchmark.run_suite`, or several (two machines,
+        last week's run and today's): entries that share an id are told apart by their run
+        (``<id>.run<N>``), and each card names its folder, machine and date.
     output_dir : path-like, default=None
-        Where to write the report; ``None`` means ``results_dir/report``.
+        Where to write the report; ``None`` means ``results_dir/report`` (required for
+        several folders).
 
     Returns
     -------
     index : pathlib.Path
         The HTML page.
     """
-    results_dir = Path(results_dir)
-    if not (results_dir / "run.json").is_file():
-        load_report_data(results_dir)  # says what is missing
-    output_dir = Path(output_dir) if output_dir else results_dir / "report"
+    folders = [results_dir] if isinstance(results_dir, str | os.PathLike) else list(results_dir)
+    folders = [Path(folder) for folder in folders]
+    if not folders:
+        raise ValueError("write_report needs at least one results folder.")
+    if len(folders) > 1 and output_dir is None:
+        raise ValueError(
+            "A report over several results folders needs its own folder: pass output_dir (--out R)."
+        )
+    for folder in folders:
+        if not (folder / "run.json").is_file():
+            load_report_data(folder)  # says what is missing
+    output_dir = Path(output_dir) if output_dir else folders[0] / "report"
     earlier = _check_report_folder(output_dir)
     with FolderLock(output_dir, "report folder"):
-        inputs = _inputs_digest(results_dir)
+        inputs = _inputs_digest(folders)
         if _is_current(output_dir, earlier, inputs):
             return output_dir / "index.html"  # nothing it shows changed: left as it is
-        data = load_report_data(results_dir)
-        return _write_locked(data, results_dir, output_dir, earlier, inputs)
+        data = load_merged_report_data(folders)
+        return _write_locked(data, folders[0], output_dir, earlier, inputs)
 
 
-def _inputs_digest(results_dir):
-    """A hash of everything a report shows: the run file, every record and predictions file,
-    the suite file as it is now, and the code that draws the report (mnistkit's source)."""
+def _inputs_digest(folders):
+    """A hash of everything a report shows: each folder's run file, every record and
+    predictions file, the suite file as it is now, and the code that draws the report
+    (mnistkit's source)."""
     digest = hashlib.sha256()
-    run_path = results_dir / "run.json"
-    files = [run_path, *sorted((results_dir / "entries").rglob("*"))]
-    try:
-        suite_path = json.loads(run_path.read_text(encoding="utf-8")).get("suite_path")
-    except (OSError, ValueError, AttributeError):
-        suite_path = None
-    if isinstance(suite_path, str) and Path(suite_path).is_file():
-        files.append(Path(suite_path))
+    files = []
+    for results_dir in folders:
+        run_path = results_dir / "run.json"
+        files += [run_path, *sorted((results_dir / "entries").rglob("*"))]
+        try:
+            suite_path = json.loads(run_path.read_text(encoding="utf-8")).get("suite_path")
+        except (OSError, ValueError, AttributeError):
+            suite_path = None
+        if isinstance(suite_path, str) and Path(suite_path).is_file():
+            files.append(Path(suite_path))
     package = Path(__file__).resolve().parents[2]
     files += sorted(package.rglob("*.py")) + sorted(package.rglob("*.toml"))
     files += sorted(Path(__file__).parent.joinpath("templates").iterdir())

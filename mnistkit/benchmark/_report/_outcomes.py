@@ -21,7 +21,13 @@ from .._records import (
 from .._stats import bootstrap_macro_f1_interval, holm_adjust, wilson_interval
 from .._suite import list_suites, load_suite
 
-__all__ = ["Comparison", "Outcome", "ReportData", "load_report_data"]
+__all__ = [
+    "Comparison",
+    "Outcome",
+    "ReportData",
+    "load_merged_report_data",
+    "load_report_data",
+]
 
 NOT_RUN, CORRUPT, PARTIAL, INVALID = "not run", "corrupt", "partial", "invalid"
 
@@ -53,6 +59,7 @@ class Outcome:
     stale: list = field(default_factory=list)
     score: Spread | None = None
     f1: Spread | None = None
+    source: str | None = None  # the run it comes from, in a report over several
 
     @property
     def kind(self):
@@ -103,10 +110,11 @@ class ReportData:
     comparisons: list
     suite_note: str | None = None
     _data: dict = field(default_factory=dict)
+    _folders: dict = field(default_factory=dict)  # id(result) -> its results folder (merged)
 
     def predictions(self, result):
         """(y_true, y_pred) saved by a result, or ``None`` (checked by ``Result.problems``)."""
-        return result.saved_predictions(self.results_dir)
+        return result.saved_predictions(self._folders.get(id(result), self.results_dir))
 
     def _entry_data(self, result):
         """The arrays of a result's entry, loaded once per data spec (``None`` when its data
@@ -265,7 +273,71 @@ def load_report_data(results_dir):
     data = ReportData(run, results_dir, outcomes, {}, [], note)
     for outcome in outcomes:
         _uncertainty(outcome, data)
+    _pair(data)
+    return data
+
+
+def _pair(data):
+    """Group the outcomes by the test samples they were scored on, and compare within groups."""
+    data.test_sets = {}
+    for outcome in data.outcomes:
         if outcome.ok and not outcome.stale and outcome.f1 is not None:
             data.test_sets.setdefault(outcome.first.test_set, []).append(outcome)
     data.comparisons = _comparisons(data)
+
+
+def _run_label(data, number):
+    """'run 2: results/quick-b (host vm, 2026-12-05)': which run an outcome comes from."""
+    results = [result for outcome in data.outcomes for result in outcome.results]
+    host = next((r.environment.get("host") for r in results if r.environment), None)
+    dates = sorted(r.started[:10] for r in results if isinstance(r.started, str))
+    where = ", ".join(
+        part for part in (f"host {host}" if host else None, dates and dates[0]) if part
+    )
+    return f"run {number}: {data.results_dir}" + (f" ({where})" if where else "")
+
+
+def load_merged_report_data(results_dirs):
+    """Several results folders as one report's data.
+
+    Entries whose id appears in more than one folder are told apart as ``<id>.run<N>`` (N the
+    folder's place in ``results_dirs``), and every outcome names the run it comes from: the
+    folder, the machine and the date. Pairs for McNemar's test are formed over all the
+    folders, among entries scored on the same test samples.
+    """
+    import dataclasses
+
+    parts = [load_report_data(folder) for folder in results_dirs]
+    if len(parts) == 1:
+        return parts[0]
+    counts = {}
+    for part in parts:
+        for outcome in part.outcomes:
+            counts[outcome.entry.id] = counts.get(outcome.entry.id, 0) + 1
+    outcomes, folders, suites = [], {}, []
+    for number, part in enumerate(parts, 1):
+        label = _run_label(part, number)
+        suite = part.run.get("suite")
+        if suite and suite not in suites:
+            suites.append(suite)
+        for outcome in part.outcomes:
+            if counts[outcome.entry.id] > 1:
+                outcome.entry = dataclasses.replace(
+                    outcome.entry, id=f"{outcome.entry.id}.run{number}"
+                )
+            outcome.source = label
+            for result in outcome.results:
+                folders[id(result)] = part.results_dir
+            outcomes.append(outcome)
+    run = {
+        "suite": " + ".join(suites) or "merged",
+        "description": f"{len(parts)} results folders in one report: "
+        + "; ".join(_run_label(part, number) for number, part in enumerate(parts, 1))
+        + ".",
+    }
+    notes = [part.suite_note for part in parts if part.suite_note]
+    data = ReportData(
+        run, parts[0].results_dir, outcomes, {}, [], " ".join(notes) or None, {}, folders
+    )
+    _pair(data)
     return data
