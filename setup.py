@@ -80,6 +80,9 @@ setup(
             "sphinx-gallery>=0.16",
             # KERAS_BACKEND=jax keeps working (tests/neural_network/test_keras_fit_options.py).
             "jax>=0.4.30",
+            # The report in a real browser (tests/benchmark/test_report_browser.py; it needs
+            # Debian's chromium and chromium-driver, which .ci/run installs).
+            "selenium>=4.15",
         ],
         "docs": [
             "sphinx>=7.2",
