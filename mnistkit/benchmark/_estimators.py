@@ -56,6 +56,12 @@ def _deskewed_hog():
     return [Deskewer(n_jobs=-1), HOGTransformer(n_jobs=-1)]
 
 
+def _colour_hog():
+    from ..feature_extraction import HOGTransformer
+
+    return [HOGTransformer(channel_axis=-1, n_jobs=-1)]
+
+
 def _feature_steps():
     """Named feature steps an entry can put before its own model: the baselines' features and
     deskewed HOG. Each value is ``(description, factory of a list of fresh steps)``."""
@@ -64,12 +70,16 @@ def _feature_steps():
     return {
         **FEATURES,
         "deskewed-hog": ("images deskewed, then HOG as in 'hog'", _deskewed_hog),
+        "colour-hog": (
+            "HOG of colour images (each pixel's gradient from its strongest channel)",
+            _colour_hog,
+        ),
     }
 
 
 #: The names ``features`` accepts (``pixels``, ``standardized``, ``pca``, ``hog``,
 #: ``deskewed-hog``).
-FEATURE_STEPS = ("pixels", "standardized", "pca", "hog", "deskewed-hog")
+FEATURE_STEPS = ("pixels", "standardized", "pca", "hog", "deskewed-hog", "colour-hog")
 
 
 @contextlib.contextmanager

@@ -15,6 +15,10 @@ reference, stage for stage:
    clipping at 0.2, eps = 1e-5), in float64;
 5. concatenation of the blocks in (block_row, block_col, cell_row, cell_col, orientation) order.
 
+Colour images (``channel_axis=-1``) follow scikit-image's ``hog(..., channel_axis=-1)``: stage
+2 runs on each channel, and each pixel keeps the gradient of the channel whose magnitude (in
+the image's float dtype) is largest, the first such channel on a tie; stages 3-5 are unchanged.
+
 Why not call scikit-image in a loop: that is what every HOG transformer does, and at 70,000
 28x28 images it takes half a minute (20 minutes with 2x2 cells). Why not plain NumPy: it has to
 materialise every intermediate for the whole batch and is memory-bound (about 5x). The per-pixel
@@ -37,7 +41,7 @@ import numba
 import numpy as np
 
 from ..utils._chunks import run_chunks
-from ..utils._images import check_image_batch
+from ..utils._images import GRAYSCALE_FIX, check_image_batch
 from ..utils._validation import check_int_pair
 
 __all__ = ["hog_features", "hog_images", "hog_output_shape"]
@@ -131,8 +135,29 @@ def hog_output_shape(
 _MAX_PIXEL = 1e30
 
 
-def _check_images(images):
-    images = check_image_batch(images, owner="hog_features")
+def _check_channel_axis(channel_axis):
+    if channel_axis is not None and not (
+        isinstance(channel_axis, Integral)
+        and not isinstance(channel_axis, bool)
+        and channel_axis in (-1, 3)
+    ):
+        raise ValueError(
+            "channel_axis must be None (grayscale images, (n, height, width)) or -1 (colour "
+            f"images with the channels last, (n, height, width, channels)); got {channel_axis!r}."
+        )
+    return channel_axis
+
+
+def _check_images(images, channel_axis=None):
+    colour = channel_axis is not None
+    images = check_image_batch(
+        images,
+        owner="hog_features",
+        colour=colour,
+        fix=f"{GRAYSCALE_FIX[:-1]}, or pass channel_axis=-1 for colour HOG.",
+    )
+    if not colour and images.ndim != 3:
+        raise ValueError(f"hog_features expects grayscale images; got shape {images.shape}.")
     if images.dtype.kind == "f" and not np.isfinite(images).all():
         raise ValueError(
             "hog_features got images containing NaN or infinity; HOG needs finite pixels. "
@@ -325,11 +350,34 @@ def _gradients(images, float_dtype, transform_sqrt):
     return g_row.astype(np.float64, copy=False), g_col.astype(np.float64, copy=False)
 
 
+def _colour_gradients(images, float_dtype, transform_sqrt):
+    """Stage 1-2 of colour images ``(n, height, width, channels)``: each channel's gradients,
+    and per pixel those of the channel of largest magnitude (scikit-image's rule: the
+    magnitudes compared in the image's float dtype, the first channel on a tie)."""
+    images = images.astype(float_dtype, copy=False)
+    if transform_sqrt:
+        images = np.sqrt(images)
+    g_row = np.zeros(images.shape, dtype=float_dtype)
+    g_col = np.zeros(images.shape, dtype=float_dtype)
+    g_row[:, 1:-1] = images[:, 2:] - images[:, :-2]
+    g_col[:, :, 1:-1] = images[:, :, 2:] - images[:, :, :-2]
+    best = np.hypot(g_row, g_col).argmax(axis=-1)[..., np.newaxis]
+    g_row = np.take_along_axis(g_row, best, axis=-1)[..., 0]
+    g_col = np.take_along_axis(g_col, best, axis=-1)[..., 0]
+    return g_row.astype(np.float64), g_col.astype(np.float64)
+
+
 def _cell_histograms(images, orientations, pixels_per_cell, transform_sqrt, grid):
     """Stages 1-3 for one chunk: cell histograms of shape (n, n_cells_row, n_cells_col, n_bins)."""
     n_cells_row, n_cells_col = grid[:2]
     histograms = np.empty((len(images), n_cells_row, n_cells_col, orientations), dtype=np.float64)
-    if images.dtype in (np.uint8, np.int8) and not transform_sqrt:
+    if images.ndim == 4:
+        g_row, g_col = _colour_gradients(images, _float_dtype(images.dtype), transform_sqrt)
+        degrees = _orientation_degrees(g_row, g_col)
+        _cell_histograms_float(
+            g_row, g_col, degrees, _bin_boundaries(orientations), *pixels_per_cell, histograms
+        )
+    elif images.dtype in (np.uint8, np.int8) and not transform_sqrt:
         table_bins, table_magnitude = _integer_gradient_table(orientations)
         _cell_histograms_8bit(
             np.ascontiguousarray(images), table_bins, table_magnitude, *pixels_per_cell, histograms
@@ -351,6 +399,7 @@ def hog_features(
     cells_per_block=(3, 3),
     block_norm="L2-Hys",
     transform_sqrt=False,
+    channel_axis=None,
     dtype=None,
     chunk_size=_DEFAULT_CHUNK_SIZE,
     n_jobs=None,
@@ -363,8 +412,9 @@ def hog_features(
 
     Parameters
     ----------
-    images : array-like of shape (n_samples, height, width)
+    images : array-like of shape (n_samples, height, width) or (n_samples, height, width, 3)
         Grayscale images, integer or float; ``(n_samples, height, width, 1)`` is accepted.
+        With ``channel_axis=-1``, colour images with 3 or 4 channels last.
     orientations : int, default=9
         Number of orientation bins over [0, 180) degrees, from 1 to 360.
     pixels_per_cell : int or (int, int), default=(8, 8)
@@ -376,6 +426,9 @@ def hog_features(
     transform_sqrt : bool, default=False
         Apply power-law compression (square root of each pixel) first. Pixels must not be
         negative.
+    channel_axis : {None, -1}, default=None
+        ``-1``: the images are in colour, channels last; each pixel's gradient is that of the
+        channel where it is largest, as ``skimage.feature.hog(..., channel_axis=-1)`` computes.
     dtype : dtype, default=None
         Output dtype. ``None`` follows scikit-image: float32 for float32 (and float16) images,
         float64 otherwise.
@@ -410,13 +463,13 @@ def hog_features(
     )
     if not isinstance(chunk_size, Integral) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int; got {chunk_size!r}.")
-    images = _check_images(images)
+    images = _check_images(images, _check_channel_axis(channel_axis))
     if transform_sqrt and images.dtype.kind in "if" and images.min(initial=0) < 0:
         raise ValueError(
             "transform_sqrt=True takes the square root of every pixel, but the images have "
             "negative values. Rescale them to be non-negative or set transform_sqrt=False."
         )
-    grid = _grid(images.shape[1:], pixels_per_cell, cells_per_block)
+    grid = _grid(images.shape[1:3], pixels_per_cell, cells_per_block)
     out_dtype = _float_dtype(images.dtype) if dtype is None else np.dtype(dtype)
     if out_dtype not in (np.float32, np.float64):
         raise ValueError(
@@ -482,6 +535,7 @@ def hog_images(
     orientations=9,
     pixels_per_cell=(8, 8),
     transform_sqrt=False,
+    channel_axis=None,
     chunk_size=_DEFAULT_CHUNK_SIZE,
     n_jobs=None,
 ):
@@ -501,6 +555,8 @@ def hog_images(
         Size of a cell in pixels. Cells must be at least 2 x 2 pixels.
     transform_sqrt : bool, default=False
         Apply power-law compression first.
+    channel_axis : {None, -1}, default=None
+        ``-1`` for colour images with the channels last (see :func:`hog_features`).
     chunk_size : int, default=1024
         Number of images processed at a time.
     n_jobs : int, default=None
@@ -525,11 +581,11 @@ def hog_images(
             f"hog_images draws one line per cell and needs cells of at least 2 x 2 pixels; got "
             f"pixels_per_cell={pixels_per_cell}."
         )
-    images = _check_images(images)
-    grid = _grid(images.shape[1:], pixels_per_cell, (1, 1))
+    images = _check_images(images, _check_channel_axis(channel_axis))
+    grid = _grid(images.shape[1:3], pixels_per_cell, (1, 1))
     n_cells_row, n_cells_col = grid[:2]
     float_dtype = _float_dtype(images.dtype)
-    pictures = np.zeros(images.shape, dtype=float_dtype)
+    pictures = np.zeros(images.shape[:3], dtype=float_dtype)
     centre_rows = np.arange(n_cells_row) * pixels_per_cell[0] + pixels_per_cell[0] // 2
     centre_cols = np.arange(n_cells_col) * pixels_per_cell[1] + pixels_per_cell[1] // 2
     segments = _line_segments(orientations, pixels_per_cell, centre_rows, centre_cols)

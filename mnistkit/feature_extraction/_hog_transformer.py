@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._images import validate_images
-from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils._sklearn_compat import Interval, Options, StrOptions, _fit_context
 from ._hog import BLOCK_NORMS, MAX_ORIENTATIONS, hog_features, hog_images, hog_output_shape
 
 __all__ = ["HOGTransformer"]
@@ -37,10 +37,15 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
         Block normalisation method.
     transform_sqrt : bool, default=False
         Apply power-law compression (square root of each pixel) first.
-    image_shape : (int, int), default=None
-        ``(height, width)`` of the images when X holds flat rows; one side may be -1 (inferred
-        as in :func:`numpy.reshape`). ``None`` infers square images (784 values -> 28x28). Not
-        needed for X of shape (n_samples, height, width[, 1]).
+    image_shape : (int, int) or (int, int, int), default=None
+        ``(height, width)`` of the images when X holds flat rows (``(height, width, channels)``
+        for colour); one side may be -1 (inferred as in :func:`numpy.reshape`). ``None`` infers
+        square images (784 values -> 28x28; with ``channel_axis=-1``, 3072 -> 32x32x3). Not
+        needed for X of shape (n_samples, height, width[, channels]).
+    channel_axis : {None, -1}, default=None
+        ``-1``: colour images, channels last (CIFAR's 32x32x3); each pixel's gradient is that of
+        the channel where it is largest, as ``skimage.feature.hog(..., channel_axis=-1)``.
+        ``None``: grayscale.
     dtype : {"float32", "float64"}, default="float32"
         Output dtype.
     n_jobs : int, default=None
@@ -89,6 +94,7 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
         "block_norm": [StrOptions(set(BLOCK_NORMS))],
         "transform_sqrt": ["boolean"],
         "image_shape": [None, tuple, list],
+        "channel_axis": [None, Options(Integral, {-1})],
         "dtype": [StrOptions({"float32", "float64"}), type],
         "n_jobs": [None, Integral],
     }
@@ -102,6 +108,7 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
         block_norm="L2-Hys",
         transform_sqrt=False,
         image_shape=None,
+        channel_axis=None,
         dtype="float32",
         n_jobs=None,
     ):
@@ -111,6 +118,7 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
         self.block_norm = block_norm
         self.transform_sqrt = transform_sqrt
         self.image_shape = image_shape
+        self.channel_axis = channel_axis
         self.dtype = dtype
         self.n_jobs = n_jobs
 
@@ -123,10 +131,29 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
     def _validate_images(self, X, *, reset):
         """Validate X (flat rows or images) and return the batch of images."""
         name = type(self).__name__
-        images = validate_images(self, X, reset=reset, image_shape=self.image_shape)
+        colour = self.channel_axis is not None
+        try:
+            images = validate_images(
+                self,
+                X,
+                reset=reset,
+                image_shape=self.image_shape,
+                max_channels=4 if colour else 1,
+                default_channels=3 if colour else 1,
+            )
+        except ValueError as exc:
+            if colour or "at most 1 channel" not in str(exc):
+                raise
+            raise ValueError(f"{exc} Or compute colour HOG: {name}(channel_axis=-1).") from None
+        if colour and images.ndim == 3:
+            raise ValueError(
+                f"{name}(channel_axis=-1) takes colour images (n_samples, height, width, "
+                f"channels); got grayscale images of shape {images.shape[1:]}. Leave "
+                "channel_axis=None for grayscale."
+            )
         try:
             output_shape = hog_output_shape(
-                images.shape[1:],
+                images.shape[1:3],
                 orientations=self.orientations,
                 pixels_per_cell=self.pixels_per_cell,
                 cells_per_block=self.cells_per_block,
@@ -182,6 +209,7 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
             cells_per_block=self.cells_per_block,
             block_norm=self.block_norm,
             transform_sqrt=self.transform_sqrt,
+            channel_axis=self.channel_axis,
             dtype=dtype,
             n_jobs=self.n_jobs,
         )
@@ -205,6 +233,7 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
             orientations=self.orientations,
             pixels_per_cell=self.pixels_per_cell,
             transform_sqrt=self.transform_sqrt,
+            channel_axis=self.channel_axis,
             n_jobs=self.n_jobs,
         )
 
@@ -227,7 +256,7 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
                 f"input_features has {len(input_features)} names; expected {self.n_features_in_}."
             )
         shape = hog_output_shape(
-            self.image_shape_,
+            self.image_shape_[:2],
             orientations=self.orientations,
             pixels_per_cell=self.pixels_per_cell,
             cells_per_block=self.cells_per_block,

@@ -130,7 +130,7 @@ def flatten_images(X, *, max_channels=1, owner="the estimator"):
     )
 
 
-def validate_images(estimator, X, *, reset, image_shape=None):
+def validate_images(estimator, X, *, reset, image_shape=None, max_channels=1, default_channels=1):
     """Validate flat rows or images for an image transformer and return the batch of images.
 
     The shared input step of :class:`~mnistkit.feature_extraction.HOGTransformer` and
@@ -149,24 +149,33 @@ def validate_images(estimator, X, *, reset, image_shape=None):
         True in ``fit``.
     image_shape : (int, int), default=None
         The estimator's ``image_shape`` parameter.
+    max_channels : int, default=1
+        The most channels an image may have (1: grayscale only).
+    default_channels : int, default=1
+        The channels of flat rows whose shape is given nowhere: square images of this many
+        channels are inferred (3: 3072 values are 32 x 32 x 3).
 
     Returns
     -------
-    images : ndarray of shape (n_samples, height, width)
+    images : ndarray of shape (n_samples, height, width[, channels])
     """
     from sklearn.utils.validation import validate_data
 
     from ._validation import check_numeric_array
 
     name = type(estimator).__name__
-    X, shape_from_array = flatten_images(X, owner=name)
+    X, shape_from_array = flatten_images(X, max_channels=max_channels, owner=name)
     X = validate_data(
         estimator, check_numeric_array(X), reset=reset, dtype="numeric", ensure_min_features=1
     )
     shape = choose_image_shape(
         shape_from_array, image_shape, getattr(estimator, "image_shape_", None), reset=reset
     )
-    return as_image_batch(X, shape, owner=name)
+    if shape is None and default_channels > 1 and X.shape[1] % default_channels == 0:
+        side = math.isqrt(X.shape[1] // default_channels)
+        if side * side * default_channels == X.shape[1]:
+            shape = (side, side, default_channels)
+    return as_image_batch(X, shape, max_channels=max_channels, owner=name)
 
 
 GRAYSCALE_FIX = "Convert colour images to grayscale first (e.g. skimage.color.rgb2gray)."

@@ -8,7 +8,7 @@ does) means a move is fixed in one line. The ``oldest`` tox environment proves t
 
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
+from sklearn.utils._param_validation import HasMethods, Options, StrOptions, validate_params
 from sklearn.utils._param_validation import Interval as _Interval
 
 
@@ -26,4 +26,11 @@ class Interval(_Interval):
         return super().is_satisfied_by(val)
 
 
-__all__ = ["HasMethods", "Interval", "StrOptions", "_fit_context", "validate_params"]
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "Options",
+    "StrOptions",
+    "_fit_context",
+    "validate_params",
+]

@@ -4,6 +4,7 @@ its result."""
 
 import textwrap
 
+import numpy as np
 import pytest
 from sklearn.pipeline import Pipeline
 
@@ -77,6 +78,7 @@ def test_an_estimator_class_by_import_path_gets_its_params_and_the_run_s_seed(fo
         ("pca", ["pixelscaler", "pca"]),
         ("pixels", ["pixelscaler"]),
         ("standardized", ["standardscaler"]),
+        ("colour-hog", ["hogtransformer"]),
     ],
 )
 def test_feature_steps_stand_before_the_user_s_estimator(folder, features, steps):
@@ -312,3 +314,17 @@ def test_user_models_run_through_every_model_kind_and_the_report(folder):
     assert "| sgd | mymodels:sgd |" in text
     again = run_suite(path, out, progress=False)
     assert again.ran == []
+
+
+def test_colour_hog_before_a_user_s_estimator_fits_colour_rows(folder):
+    entry = _entry(
+        folder, 'features = "colour-hog"\nestimator = "sklearn.linear_model:LogisticRegression"\n'
+    )
+    model = build_model(entry, 0)
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (40, 16, 16, 3), dtype=np.uint8)
+    y = np.arange(40) % 2
+    images[y == 1, 4:12, 4:12, 0] = 255  # a red square: the classes differ in colour gradients
+    model.fit(images.reshape(40, -1), y)  # flat rows of 768 values: 16 x 16 x 3
+    assert model.steps[0][1].image_shape_ == (16, 16, 3)
+    assert model.score(images.reshape(40, -1), y) == 1.0

@@ -259,3 +259,69 @@ def test_orientations_out_of_range_fail_at_once(rng, orientations):
     images = rng.integers(0, 256, (2, 28, 28), dtype=np.uint8)
     with pytest.raises(ValueError, match=r"orientations must be an int from 1 to 360"):
         hog_features(images, orientations=orientations)  # 100000 ran 13.6 s, then overflowed
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    data=st.data(),
+    orientations=st.integers(1, 18),
+    cell=st.tuples(st.integers(2, 8), st.integers(2, 8)),
+    block=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    block_norm=st.sampled_from(["L1", "L1-sqrt", "L2", "L2-Hys"]),
+    dtype=st.sampled_from(["uint8", "float32", "float64"]),
+    transform_sqrt=st.booleans(),
+    channels=st.sampled_from([3, 4]),
+)
+def test_colour_hog_equals_skimage_channel_axis(
+    data, orientations, cell, block, block_norm, dtype, transform_sqrt, channels
+):
+    height = data.draw(st.integers(cell[0] * block[0], 32))
+    width = data.draw(st.integers(cell[1] * block[1], 32))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    images = rng.integers(0, 256, (3, height, width, channels), dtype=np.uint8)
+    images[0, ..., 1] = images[0, ..., 0]  # equal magnitudes: the first channel wins the tie
+    images = images if dtype == "uint8" else (images / 255).astype(dtype)
+    params = dict(
+        orientations=orientations,
+        pixels_per_cell=cell,
+        cells_per_block=block,
+        block_norm=block_norm,
+        transform_sqrt=transform_sqrt,
+    )
+    expected = np.stack(
+        [skimage_hog(image, channel_axis=-1, feature_vector=True, **params) for image in images]
+    )
+    assert_allclose(hog_features(images, channel_axis=-1, **params), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_colour_hog_pictures_equal_skimage_visualize(rng):
+    images = rng.integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    expected = np.stack(
+        [
+            skimage_hog(image, pixels_per_cell=(4, 4), channel_axis=-1, visualize=True)[1]
+            for image in images
+        ]
+    )
+    assert_allclose(hog_images(images, pixels_per_cell=(4, 4), channel_axis=-1), expected)
+
+
+def test_colour_hog_transformer_takes_flat_rows_images_and_names_the_fix(rng):
+    from mnistkit.feature_extraction import HOGTransformer
+
+    images = rng.integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
+    colour = HOGTransformer(channel_axis=-1, dtype="float64")
+    from_images = colour.fit_transform(images)
+    assert colour.image_shape_ == (32, 32, 3) and len(colour.get_feature_names_out()) == 1764
+    assert_allclose(colour.fit_transform(images.reshape(4, -1)), from_images)  # 3072 -> 32x32x3
+    assert_allclose(
+        from_images,
+        reference(images, channel_axis=-1, pixels_per_cell=(4, 4), cells_per_block=(2, 2)),
+        atol=1e-12,
+    )
+    assert colour.visualize(images).shape == (4, 32, 32)
+    with pytest.raises(ValueError, match=r"at most 1 channel.*HOGTransformer\(channel_axis=-1\)"):
+        HOGTransformer().fit(images)
+    with pytest.raises(ValueError, match=r"channel_axis=-1\) takes colour images .* Leave"):
+        HOGTransformer(channel_axis=-1).fit(images[..., 0])
+    with pytest.raises(ValueError, match=r"channel_axis must be None .* or -1"):
+        hog_features(images, channel_axis=0)
