@@ -28,7 +28,15 @@ from ..cluster import ClusterClassifier
 from ..feature_extraction import HOGTransformer
 from ..preprocessing import Deskewer, PixelScaler
 
-__all__ = ["FEATURES", "MODELS", "SPECIAL", "describe_baseline", "list_baselines", "make_baseline"]
+__all__ = [
+    "FEATURES",
+    "MODELS",
+    "SPECIAL",
+    "describe_baseline",
+    "list_baselines",
+    "make_baseline",
+    "non_default_settings",
+]
 
 # Each entry builds fresh steps: (description, factory returning a list of steps).
 FEATURES = {
@@ -199,7 +207,8 @@ def list_baselines():
 
 
 def describe_baseline(name):
-    """One-line description of a named pipeline.
+    """One-line description of a named pipeline, with the settings in which it differs from
+    scikit-learn's (and mnistkit's) defaults.
 
     Parameters
     ----------
@@ -209,8 +218,79 @@ def describe_baseline(name):
     Returns
     -------
     description : str
+
+    Examples
+    --------
+    >>> from mnistkit.baselines import describe_baseline
+    >>> print(describe_baseline("pixels-gaussian-nb"))
+    Gaussian naive Bayes on raw pixels scaled to [0, 1]. Not the defaults:
+    gaussiannb__var_smoothing=0.1 (default 1e-09).
     """
-    return _entry(name)[0]
+    changed = non_default_settings(name)
+    listed = ", ".join(f"{key}={value!r} (default {default!r})" for key, value, default in changed)
+    return _entry(name)[0] + (f". Not the defaults: {listed}." if changed else "")
+
+
+#: Parameters that change how fast or how loudly a model runs, never what it learns.
+_NOT_SETTINGS = {"n_jobs", "verbose", "cache_size", "copy", "memory", "pre_dispatch"}
+
+
+def _step_changes(prefix, estimator):
+    """``(name, value, default)`` of each parameter of ``estimator`` (and of the estimators
+    it wraps) that differs from its class's default."""
+    import inspect
+
+    from sklearn.base import BaseEstimator
+
+    try:
+        defaults = {
+            key: parameter.default
+            for key, parameter in inspect.signature(type(estimator).__init__).parameters.items()
+            if parameter.default is not inspect.Parameter.empty
+        }
+    except (TypeError, ValueError):
+        return []
+    changes = []
+    for key, value in estimator.get_params(deep=False).items():
+        if key in _NOT_SETTINGS or key == "steps" or key == "transformer_list":
+            continue
+        if isinstance(value, BaseEstimator):
+            changes += _step_changes(f"{prefix}{key}__", value)
+            continue
+        default = defaults.get(key, inspect.Parameter.empty)
+        if default is inspect.Parameter.empty or key == "random_state":
+            continue
+        try:
+            same = bool(value == default) if not isinstance(value, float) else value == default
+        except (TypeError, ValueError):
+            same = value is default
+        if not same:
+            changes.append((f"{prefix}{key}", value, default))
+    return changes
+
+
+def non_default_settings(name):
+    """The settings of a named pipeline that are not its classes' defaults, as
+    ``[(parameter, value, default)]`` with ``make_baseline``'s parameter names: what a user
+    copying a published configuration onto the baseline must know (GaussianNB's
+    ``var_smoothing=0.1``, LogisticRegression's ``C=0.1``). Seeds and thread counts are left
+    out.
+
+    Examples
+    --------
+    >>> from mnistkit.baselines._registry import non_default_settings
+    >>> non_default_settings("pixels-logistic-regression")
+    [('logisticregression__C', 0.1, 1.0), ('logisticregression__max_iter', 300, 100)]
+    """
+    model = make_baseline(name)
+    changes = []
+    for step_name, step in model.steps:
+        if hasattr(step, "transformer_list"):  # a FeatureUnion: each of its parts
+            for part_name, part in step.transformer_list:
+                changes += _step_changes(f"{step_name}__{part_name}__", part)
+            continue
+        changes += _step_changes(f"{step_name}__", step)
+    return changes
 
 
 def _entry(name):

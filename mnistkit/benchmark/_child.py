@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import traceback
+import warnings
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -144,7 +145,10 @@ def run_entry(entry, repeat, results_dir, attempt="", worker=None):
         if code is not None:  # what the user's estimator was: its package version and params
             result.fingerprint["code"] = code
         result.test_set = data.test_identity()
-        kind.run(entry, data, result, predictions)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # every warning once per place, none lost
+            kind.run(entry, data, result, predictions)
+        result.details["warnings"] = warning_lines(caught)
         result.status = OK
     except DatasetNotFoundError as exc:  # not a failure of the model: say what to fetch
         result.status = DATA_MISSING
@@ -162,6 +166,25 @@ def run_entry(entry, repeat, results_dir, attempt="", worker=None):
     result.metrics = json.loads(json.dumps(result.metrics, default=_plain))
     result.write(results_dir)
     return result
+
+
+#: The most distinct warnings a record keeps (each with how often it was raised).
+MAX_WARNINGS = 5
+
+
+def warning_lines(caught):
+    """The warnings a run raised, as ``'ConvergenceWarning: ... (x10)'`` lines: distinct
+    messages in the order first seen, the most frequent kept. scikit-learn's
+    ``ConvergenceWarning`` decided a published LinearSVC row: a record must not drop it."""
+    counts = {}
+    for warning in caught:
+        if issubclass(warning.category, DeprecationWarning | PendingDeprecationWarning):
+            continue  # about the libraries' future, not this result
+        text = str(warning.message).strip().splitlines()
+        line = f"{warning.category.__name__}: {(text or [''])[0][:200]}"
+        counts[line] = counts.get(line, 0) + 1
+    kept = sorted(counts, key=lambda line: -counts[line])[:MAX_WARNINGS]
+    return [line + (f" (x{counts[line]})" if counts[line] > 1 else "") for line in kept]
 
 
 def _plain(value):

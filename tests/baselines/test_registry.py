@@ -47,3 +47,16 @@ def test_unknown_name_suggests():
         ValueError, match="Unknown baseline 'pca-svm-rbf'. Did you mean 'pca-svc-rbf'"
     ):
         make_baseline("pca-svm-rbf")
+
+
+def test_the_baselines_settings_that_are_not_the_defaults_are_listed():
+    from mnistkit.baselines._registry import non_default_settings
+
+    assert non_default_settings("pixels-gaussian-nb") == [("gaussiannb__var_smoothing", 0.1, 1e-9)]
+    linear = dict((key, value) for key, value, _ in non_default_settings("pixels-linear-svc"))
+    assert linear["onevsrestclassifier__estimator__C"] == 0.01
+    assert not any(key.endswith(("n_jobs", "random_state")) for key in linear)
+    assert non_default_settings("pixels-random-forest") == []  # 100 trees is the default
+    assert "Not the defaults: logisticregression__C=0.1 (default 1.0)" in describe_baseline(
+        "hog-logistic-regression"
+    )

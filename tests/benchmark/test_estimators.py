@@ -328,3 +328,44 @@ def test_colour_hog_before_a_user_s_estimator_fits_colour_rows(folder):
     model.fit(images.reshape(40, -1), y)  # flat rows of 768 values: 16 x 16 x 3
     assert model.steps[0][1].image_shape_ == (16, 16, 3)
     assert model.score(images.reshape(40, -1), y) == 1.0
+
+
+def test_the_warnings_a_fit_raises_are_kept_in_the_record_and_shown(folder, tmp_path):
+    from mnistkit.benchmark._child import run_entry
+    from mnistkit.benchmark._report import _card
+    from mnistkit.benchmark._report._outcomes import Outcome
+    from mnistkit.benchmark._report._tables import leaderboard
+
+    entry = _entry(
+        folder,
+        'estimator = "sklearn.linear_model:LogisticRegression"\nparams = { max_iter = 2 }\n',
+    )
+    result = run_entry(entry, 0, tmp_path / "out")
+    assert result.status == OK
+    (line,) = result.details["warnings"]
+    assert line.startswith("ConvergenceWarning: lbfgs failed to converge")
+    assert Result.read(record_path(tmp_path / "out", "x", 0)).details["warnings"] == [line]
+    class NoData:
+        def predictions(self, result):
+            return None
+
+    outcome = Outcome(entry, [result], OK)
+    card = _card(outcome, NoData(), tmp_path)
+    assert f"Warnings while it ran: {line}." in card["lines"]
+    row = leaderboard([outcome]).rows[0]
+    assert row[-1].text == "1" and row[-1].css == "warned"
+
+
+def test_a_baseline_s_card_lists_its_settings_that_are_not_the_defaults_unless_overridden(
+    folder, tmp_path
+):
+    from mnistkit.benchmark._report import _baseline_settings
+
+    plain = _entry(folder, 'model = "pixels-logistic-regression"\n')
+    (line,) = _baseline_settings(plain)
+    assert "logisticregression__C=0.1 (default 1.0)" in line and "max_iter=300" in line
+    overridden = _entry(folder, 'model = "pixels-logistic-regression"\nparams = { C = 1.0 }\n')
+    assert "__C=" not in _baseline_settings(overridden)[0]
+    assert (
+        _baseline_settings(_entry(folder, 'estimator = "sklearn.naive_bayes:GaussianNB"\n')) == []
+    )

@@ -196,6 +196,10 @@ def _card(outcome, data, figures_dir, beside=()):
         )
     if outcome.source:
         card["lines"].append(f"From {outcome.source}.")
+    warned = [line for result in outcome.results for line in result.details.get("warnings", [])]
+    if warned:
+        card["lines"].append("Warnings while it ran: " + "; ".join(dict.fromkeys(warned)) + ".")
+    card["lines"] += _baseline_settings(entry)
     card["lines"] += outcome.kind.card_lines(first)
     card["lines"] += _where_it_ran(outcome.results)
     suffix = f" (seed {first.seed})" if entry.repeats > 1 else ""
@@ -205,6 +209,26 @@ def _card(outcome, data, figures_dir, beside=()):
                 (caption + suffix, _save_figure(figure, f"{entry.id}-{slug}", figures_dir))
             )
     return card
+
+
+def _baseline_settings(entry):
+    """A named baseline's settings that are not scikit-learn's defaults, for its card: a
+    reader copying a published configuration sees what differs (``[]`` for a user's model)."""
+    if entry.estimator or entry.network or not entry.model:
+        return []
+    from ...baselines._registry import non_default_settings
+
+    try:
+        changed = non_default_settings(entry.model)
+    except (ValueError, ImportError):
+        return []
+    overridden = {key.rsplit("__", 1)[-1] for key in entry.params} | set(entry.params)
+    listed = [
+        f"{key}={value!r} (default {default!r})"
+        for key, value, default in changed
+        if key not in overridden and key.rsplit("__", 1)[-1] not in overridden
+    ]
+    return [f"Baseline settings that are not the defaults: {', '.join(listed)}."] if listed else []
 
 
 @contextlib.contextmanager

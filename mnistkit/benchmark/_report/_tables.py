@@ -96,6 +96,11 @@ def _mean(results, name):
     return sum(values) / len(values) if values else None
 
 
+def _warnings_cell(results):
+    count = len({line for r in results for line in (r.details or {}).get("warnings", [])})
+    return Cell(str(count) if count else "", count, css="warned" if count else "")
+
+
 LEADERBOARD = [
     Column("entry", True),
     Column("model", True),
@@ -110,6 +115,9 @@ LEADERBOARD = [
     Column("predict (s)"),
     Column("peak memory (MiB)"),
     Column("parameters"),
+    Column(
+        "warnings", hint="distinct warnings the run raised (ConvergenceWarning, ...): see its card"
+    ),
 ]
 
 
@@ -135,6 +143,7 @@ def leaderboard(outcomes):
                 Cell(number(_mean(ok, "predict_seconds"), 2), _mean(ok, "predict_seconds")),
                 Cell(number(_mean(ok, "peak_memory_mib"), 0), _mean(ok, "peak_memory_mib")),
                 Cell(number(outcome.first.metrics.get("n_parameters")) if ok else DASH),
+                _warnings_cell(ok),
             ]
         )
     return table
