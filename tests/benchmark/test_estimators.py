@@ -345,6 +345,7 @@ def test_the_warnings_a_fit_raises_are_kept_in_the_record_and_shown(folder, tmp_
     (line,) = result.details["warnings"]
     assert line.startswith("ConvergenceWarning: lbfgs failed to converge")
     assert Result.read(record_path(tmp_path / "out", "x", 0)).details["warnings"] == [line]
+
     class NoData:
         def predictions(self, result):
             return None
