@@ -7,18 +7,48 @@ from mnistkit.benchmark import Result
 from mnistkit.benchmark._records import record_path
 
 
-def test_help_and_errors(tmp_path, capsys):
-    for args in (
-        ["--help"],
-        ["benchmark", "--help"],
-        ["benchmark", "run", "--help"],
-        ["benchmark", "report", "--help"],
-        ["datasets", "info", "--help"],
-    ):
+def _subcommands(parser, path=()):
+    """Every command path of the parser: (), ("datasets",), ("datasets", "info"), ..."""
+    import argparse
+
+    yield path
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _subcommands(child, (*path, name))
+
+
+def test_every_command_s_help_describes_it_and_shows_an_example(capsys):
+    from mnistkit._cli import build_parser
+
+    paths = list(_subcommands(build_parser()))
+    assert ("benchmark", "results") in paths and len(paths) >= 8
+    for path in paths:
         with pytest.raises(SystemExit) as exit_info:
-            main(args)
+            main([*path, "--help"])
         assert exit_info.value.code == 0
-        assert "usage: mnistkit" in capsys.readouterr().out
+        shown = capsys.readouterr().out
+        assert "usage: mnistkit" in shown and "example" in shown, path
+        description = shown.split("\n\n")[1]
+        assert not description.startswith(("positional", "options")), path  # described
+
+
+def test_the_parser_names_the_loaders_data_sets_without_importing_them():
+    import subprocess
+    import sys
+
+    from mnistkit._cli import DATASET_NAMES
+    from mnistkit.datasets import LOADERS
+
+    assert tuple(LOADERS) == DATASET_NAMES
+    code = "import sys; from mnistkit._cli import build_parser; build_parser(); print(sorted(m for m in ('numpy', 'sklearn', 'scipy', 'pandas') if m in sys.modules))"
+    imported = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert imported.stdout.strip() == "[]"
+
+
+def test_help_and_errors(tmp_path, capsys):
     assert main(["benchmark", "run", "no-such-suite"]) == 1
     err = capsys.readouterr().err
     assert "mnistkit: error: No suite named 'no-such-suite'" in err and "Traceback" not in err
