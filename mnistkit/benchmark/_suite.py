@@ -32,6 +32,7 @@ the 60k training images as the evaluation part, drawn with ``random_state=42`` a
 The suites shipped with mnistkit are package data, found by name from any folder.
 """
 
+import dataclasses
 import difflib
 import sys
 from dataclasses import dataclass, fields
@@ -334,6 +335,17 @@ def load_suite(path):
                 f"{entry.probe_of!r} is not one."
             )
         entry.entry_kind.validate_in_suite(entry, entries, where)
+    by_id = {entry.id: entry for entry in entries}
+    for index, entry in enumerate(entries):
+        # A probe without published figures of its own is judged against those of the entry
+        # it probes: its verdict says whether its one change reproduces them.
+        if entry.probe_of is not None and not entry.reported:
+            target = by_id[entry.probe_of]
+            entries[index] = dataclasses.replace(
+                entry,
+                reported=dict(target.reported),
+                reported_note=entry.reported_note or target.reported_note,
+            )
     return Suite(name, description, entries, path)
 
 

@@ -345,6 +345,15 @@ def test_probe_of_names_another_entry_of_the_suite(tmp_path):
         load_suite(path)
     path.write_text(path.read_text().replace('probe_of = "a.probe-b"', 'probe_of = "a"'))
     assert load_suite(path).entries[1].probe_of == "a"
+    # A probe without published figures of its own is judged against those it probes.
+    path.write_text(
+        path.read_text().replace(
+            'model = "pixels-gaussian-nb"\n[[entries]]',
+            'model = "pixels-gaussian-nb"\nreported = { test_accuracy = 0.56 }\n[[entries]]',
+        )
+    )
+    probe = load_suite(path).entries[1]
+    assert probe.reported == {"test_accuracy": 0.56}
 
 
 @pytest.mark.parametrize(
@@ -384,3 +393,27 @@ def test_folder_keys_in_defaults_reach_only_the_folder_entries(tmp_path):
     mnist, folder = load_suite(path).entries
     assert (mnist.image_size, mnist.color_mode) == (None, "grayscale")
     assert (folder.image_size, folder.color_mode) == ([32, 32], "rgb")
+
+
+def test_the_suite_reference_s_example_loads_and_its_tables_cover_every_key(tmp_path):
+    import re
+    from pathlib import Path
+
+    from mnistkit.benchmark import Entry, get_kind, kind_names
+    from mnistkit.benchmark._fields import field_names
+    from mnistkit.benchmark._reference import suite_reference
+
+    page = Path(__file__).parents[2] / "docs" / "user_guide" / "suite_reference.rst"
+    block = re.search(r"\.\. code-block:: toml\n\n((?:    .*\n|\n)+)", page.read_text()).group(1)
+    path = tmp_path / "example.toml"
+    path.write_text("\n".join(line[4:] for line in block.splitlines()))
+    suite = load_suite(path)
+    assert {entry.kind for entry in suite.entries} == set(kind_names())
+    assert suite.entries[2].reported == {"test_accuracy": 0.80}  # the probe's, from "tree"
+    text = suite_reference()
+    for key in field_names(Entry):
+        assert f"``{key}``" in text
+    for name in kind_names():
+        assert f"Keys of kind ``{name}``" in text
+        for key in field_names(get_kind(name).options):
+            assert f"``{key}``" in text
