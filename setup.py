@@ -42,6 +42,7 @@ setup(
         "scikit-image>=0.22",
         "numba>=0.59",
         "joblib>=1.4",
+        "cloudpickle>=2.0",  # compare(): models defined in notebooks reach their processes
         "jinja2>=3.1",
         "matplotlib>=3.8",
         "pandas>=2.0",

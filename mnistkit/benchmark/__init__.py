@@ -6,6 +6,7 @@ Entry kinds (``classifier``, ``clustering``, ``pca``, ``sweep``) are objects reg
 
 from ._fields import SuiteError
 from ._kinds import EntryKind, Fact, get_kind, kind_names, register_kind
+from ._objects import compare
 from ._records import CorruptRecordError, Entry, Result
 from ._report import write_report
 from ._results import RESULT_COLUMNS, load_results
@@ -22,6 +23,7 @@ __all__ = [
     "RunSummary",
     "Suite",
     "SuiteError",
+    "compare",
     "find_suite",
     "get_kind",
     "kind_names",

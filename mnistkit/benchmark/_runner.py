@@ -307,7 +307,7 @@ def finished_line(task, results_dir, status, error):
 
 
 # What a results folder holds; a folder with other things and none of these is not one.
-_RESULTS_ITEMS = ("run.json", "entries", "report", LOCK_NAME)
+_RESULTS_ITEMS = ("run.json", "entries", "report", "inputs", LOCK_NAME)
 
 
 def check_results_folder(results_dir):
