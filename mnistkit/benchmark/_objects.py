@@ -180,7 +180,9 @@ def compare(
     >>> from mnistkit.benchmark import compare
     >>> from mnistkit.datasets import load_mnist
     >>> X, y = load_mnist(subset="test", return_X_y=True)
-    >>> frame = compare(  # doctest: +SKIP (child processes: run in tests/benchmark/test_compare.py)
+    Each model runs in a process of its own (tests/benchmark/test_compare.py runs this):
+
+    >>> frame = compare(  # doctest: +SKIP
     ...     {"nb": GaussianNB(), "tree": DecisionTreeClassifier(max_depth=5)},
     ...     (X[:600], y[:600], X[600:800], y[600:800]),
     ...     out=tempfile.mkdtemp(), report=False,
