@@ -180,6 +180,7 @@ def compare(
     >>> from mnistkit.benchmark import compare
     >>> from mnistkit.datasets import load_mnist
     >>> X, y = load_mnist(subset="test", return_X_y=True)
+
     Each model runs in a process of its own (tests/benchmark/test_compare.py runs this):
 
     >>> frame = compare(  # doctest: +SKIP
