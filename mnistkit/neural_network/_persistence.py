@@ -463,7 +463,7 @@ def _check_outputs(estimator, path, keras):
     """The network's output units must be the classes' (one sigmoid unit for two), and its
     last activation what ``multilabel_`` says: a sigmoid per label, else a softmax over the
     classes (or one sigmoid unit for two)."""
-    from ._classifier import _last_activation
+    from ._trained import last_activation
 
     n_classes = len(estimator.classes_)
     expected = 1 if n_classes == 2 else n_classes
@@ -473,7 +473,7 @@ def _check_outputs(estimator, path, keras):
             f"{path}: the saved state names {n_classes} classes but the network has {units} "
             "outputs; the file was edited or damaged. Save the estimator again."
         )
-    activation = _last_activation(keras, estimator.model_)
+    activation = last_activation(keras, estimator.model_)
     if estimator.multilabel_:
         consistent = activation in (None, "sigmoid") and units == n_classes
     else:

@@ -27,6 +27,7 @@ import markupsafe
 from ...utils._files import atomic_write
 from ...utils._lock import LOCK_NAME, FolderLock
 from ._outcomes import OK, load_merged_report_data, load_report_data
+from ._provenance import environment_rows, provenance, where_it_ran
 from ._tables import (
     comparisons,
     css_class,
@@ -40,17 +41,6 @@ from ._tables import (
 )
 
 __all__ = ["write_report"]
-
-_ENVIRONMENT_KEYS = (
-    "python",
-    "platform",
-    "processor",
-    "cpu",
-    "cpu_count",
-    "memory_gib",
-    "host",
-)
-
 
 _MARKDOWN_INLINE = str.maketrans(
     {
@@ -201,7 +191,7 @@ def _card(outcome, data, figures_dir, beside=()):
         card["lines"].append("Warnings while it ran: " + "; ".join(dict.fromkeys(warned)) + ".")
     card["lines"] += _baseline_settings(entry)
     card["lines"] += outcome.kind.card_lines(first)
-    card["lines"] += _where_it_ran(outcome.results)
+    card["lines"] += where_it_ran(outcome.results)
     suffix = f" (seed {first.seed})" if entry.repeats > 1 else ""
     with _closing_new_figures():
         for caption, slug, figure in outcome.kind.figures(first, data):
@@ -248,59 +238,6 @@ def _closing_new_figures():
             plt.close(number)
 
 
-def _place(environment):
-    """'host h (CPU c), Dask worker tcp://…, OMP_NUM_THREADS=1': where a run ran and the thread
-    settings it had (``None`` for a record from before mnistkit recorded them)."""
-    if not environment.get("host"):
-        return None
-    cpu = f" ({environment['cpu']})" if environment.get("cpu") else ""
-    parts = [f"host {environment['host']}{cpu}"]
-    if environment.get("worker"):
-        parts.append(f"Dask worker {environment['worker']}")
-    threads = {k: v for k, v in (environment.get("threads") or {}).items() if v is not None}
-    parts.append(
-        ", ".join(f"{k}={v}" for k, v in threads.items()) if threads else "no thread settings"
-    )
-    return ", ".join(parts)
-
-
-def _where_it_ran(results):
-    """The card's line saying where its runs ran, once per different place."""
-    places = []
-    for result in results:
-        place = _place(result.environment or {})
-        if place and place not in places:
-            places.append(place)
-    return [f"Ran on {'; '.join(places)}."] if places else []
-
-
-def _environment(data):
-    """The machine and versions, and a note when the results come from more than one."""
-    environments = {}
-    for outcome in data.outcomes:
-        for result in outcome.results:
-            if result.environment:
-                key = json.dumps(
-                    {k: result.environment.get(k) for k in (*_ENVIRONMENT_KEYS, "versions")},
-                    sort_keys=True,
-                )
-                environments.setdefault(key, []).append(result.id)
-    chosen = (
-        json.loads(next(iter(environments))) if environments else data.run.get("environment", {})
-    )
-    # Records from before mnistkit recorded the host have none: no row rather than "None".
-    rows = [(key, str(chosen[key])) for key in _ENVIRONMENT_KEYS if chosen.get(key) is not None]
-    rows += [(package, str(version)) for package, version in chosen.get("versions", {}).items()]
-    note = None
-    if len(environments) > 1:
-        others = sorted({i for ids in list(environments.values())[1:] for i in ids})
-        note = (
-            f"The results come from {len(environments)} different machines or library versions; "
-            f"this table is that of the first. Different: {', '.join(others)}."
-        )
-    return rows, note
-
-
 def _overview_figure(outcomes, figures_dir):
     """The score of every entry with one against its fit time (:class:`ScoreTimeDisplay`),
     saved; ``None`` with fewer than two such entries."""
@@ -322,57 +259,6 @@ def _overview_figure(outcomes, figures_dir):
         ax=figure.add_subplot(), time_label="fit seconds, mean over seeds"
     )
     return _save_figure(figure, "score-against-fit-time", figures_dir)
-
-
-def _provenance(data):
-    """One line on when and on what the figures were measured: the runs' dates and the time
-    from the first start to the last finish, the CPU and its class, cores, thread settings,
-    BLAS and the library versions (of the first machine, where results come from several)."""
-    from datetime import datetime
-
-    from ...utils._cpu import cpu_class_of
-
-    results = [result for outcome in data.outcomes for result in outcome.results]
-    times = []
-    for result in results:
-        for stamp in (result.started, result.finished):
-            with contextlib.suppress(TypeError, ValueError):
-                times.append(datetime.fromisoformat(stamp))
-    if not results:
-        return None
-    environment = next((r.environment for r in results if r.environment), {}) or {}
-    parts = []
-    if times:
-        first, last = min(times), max(times)
-        days = first.strftime("%Y-%m-%d") + (
-            f" to {last.strftime('%Y-%m-%d')}" if last.date() != first.date() else ""
-        )
-        span = (last - first).total_seconds()
-        wall = f"{span:.0f} s" if span < 60 else f"{span / 60:.1f} min"
-        parts.append(f"Measured {days} (UTC), {wall} from the first run's start to the last's end")
-    if environment.get("cpu"):
-        cls = environment.get("cpu_class") or cpu_class_of(environment["cpu"])
-        parts.append(
-            f"on {environment['cpu']}: {cls}, {environment.get('cpu_count')} cores"
-            + (f", {environment['memory_gib']} GiB" if environment.get("memory_gib") else "")
-        )
-    threads = {k: v for k, v in (environment.get("threads") or {}).items() if v is not None}
-    parts.append(
-        ", ".join(f"{k}={v}" for k, v in threads.items()) if threads else "no thread settings"
-    )
-    if environment.get("blas"):
-        parts.append("BLAS " + "; ".join(environment["blas"]))
-    versions = environment.get("versions") or {}
-    named = [("mnistkit", "mnistkit"), ("python", None), ("numpy", "NumPy")]
-    named += [("scikit-learn", "scikit-learn"), ("keras", "Keras"), ("tensorflow", "TensorFlow")]
-    listed = []
-    for key, label in named:
-        version = environment.get("python") if label is None else versions.get(key)
-        if version:
-            listed.append(f"{label or 'Python'} {version}")
-    if listed:
-        parts.append(", ".join(listed))
-    return "; ".join(parts) + "."
 
 
 MANIFEST = "mnistkit-report.json"
@@ -568,7 +454,7 @@ def _write_locked(data, results_dir, output_dir, earlier, inputs):
     outcomes = data.outcomes
     n_results = sum(bool(outcome.results) for outcome in outcomes)
     n_ok = sum(outcome.status == OK for outcome in outcomes)
-    environment, environment_note = _environment(data)
+    environment, environment_note = environment_rows(data)
     rows = reproduction_rows(outcomes)
     reproduced = reproduction(rows)
     beside = _lab_beside_ours(rows)
@@ -576,7 +462,7 @@ def _write_locked(data, results_dir, output_dir, earlier, inputs):
         "title": f"mnistkit benchmark: {data.run.get('suite', results_dir.name)}",
         "description": data.run.get("description", ""),
         "counts": f"{n_results} of {len(outcomes)} entries have results; {n_ok} succeeded.",
-        "provenance": _provenance(data),
+        "provenance": provenance(data),
         "suite_note": data.suite_note,
         "n_stale": sum(bool(outcome.ok and outcome.stale) for outcome in outcomes),
         "leaderboard": leaderboard(outcomes),
