@@ -18,12 +18,11 @@ from ._evaluation_plots import (
     ClassScoresDisplay,
     ConfusionMatrixDisplay,
     MisclassifiedDisplay,
-    TrainingHistoryDisplay,
     plot_confusion_matrix,
-    plot_learning_curves,
     plot_misclassified,
     plot_per_class_f1,
 )
+from ._history_plots import TrainingHistoryDisplay, plot_learning_curves
 from ._image_plots import (
     image_mosaic,
     plot_class_distribution,
