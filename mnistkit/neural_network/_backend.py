@@ -6,11 +6,15 @@ import functools
 import random
 import threading
 
+import numpy as np
+
 from ..utils._cpu import onednn_has_bfloat16
 from ..utils._extras import import_optional
 from ..utils._quiet import quiet_native_import
 
 __all__ = [
+    "MAX_STEPS_PER_EXECUTION",
+    "StopOnNonFiniteLoss",
     "dtype_policy",
     "import_keras",
     "releasing_custom_gradients",
@@ -168,3 +172,45 @@ def resolve_precision(keras, precision):
     import tensorflow as tf
 
     return "float32" if tf.config.list_physical_devices("GPU") else "mixed_bfloat16"
+
+
+#: The most gradient steps one call of the compiled train step runs (Keras's
+#: ``steps_per_execution``): each call costs Python and dispatch time, which on small data
+#: outweighs the step itself.
+MAX_STEPS_PER_EXECUTION = 32
+
+
+def steps_per_execution(steps_per_epoch, has_batch_callbacks):
+    """The largest divisor of ``steps_per_epoch`` up to :data:`MAX_STEPS_PER_EXECUTION`, so
+    that every epoch is exactly one pass over the data; 1 when the user's callbacks may act
+    on every batch (Keras calls batch hooks once per execution).
+
+    Examples
+    --------
+    >>> from mnistkit.neural_network._backend import steps_per_execution
+    >>> steps_per_execution(8, False), steps_per_execution(469, False), steps_per_execution(8, True)
+    (8, 7, 1)
+    """
+    if has_batch_callbacks:
+        return 1
+    return max(d for d in range(1, MAX_STEPS_PER_EXECUTION + 1) if steps_per_epoch % d == 0)
+
+
+class StopOnNonFiniteLoss:
+    """Stops training after the first epoch whose loss is nan or infinite, and remembers it
+    (Keras's ``TerminateOnNaN`` stops too, but does not say that it did). It looks once per
+    epoch: a check after every batch made small fits 1.3 times slower, and an epoch whose
+    weights went to nan half-way is thrown away all the same."""
+
+    def __init__(self, keras):
+        owner = self
+        self.stopped = False
+
+        class Callback(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                loss = (logs or {}).get("loss")
+                if loss is not None and not np.isfinite(float(loss)):
+                    owner.stopped = True
+                    self.model.stop_training = True
+
+        self.callback = Callback()

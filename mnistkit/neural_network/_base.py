@@ -20,11 +20,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..utils._sklearn_compat import _fit_context
 from ..utils._validation import check_numeric_array
 from ._backend import (
+    StopOnNonFiniteLoss,
     dtype_policy,
     import_keras,
     releasing_custom_gradients,
     resolve_precision,
     seeded_construction,
+    steps_per_execution,
 )
 from ._compile import make_loss, make_metrics, make_optimizer, target_encoding
 from ._data import (
@@ -42,48 +44,6 @@ from ._data import (
 from ._parameters import AUTO_MIN_EPOCHS, AUTO_MIN_STEPS, auto_epochs
 
 __all__ = ["BaseKerasClassifier"]
-
-
-#: The most gradient steps one call of the compiled train step runs (Keras's
-#: ``steps_per_execution``): each call costs Python and dispatch time, which on small data
-#: outweighs the step itself.
-MAX_STEPS_PER_EXECUTION = 32
-
-
-def steps_per_execution(steps_per_epoch, has_batch_callbacks):
-    """The largest divisor of ``steps_per_epoch`` up to :data:`MAX_STEPS_PER_EXECUTION`, so
-    that every epoch is exactly one pass over the data; 1 when the user's callbacks may act
-    on every batch (Keras calls batch hooks once per execution).
-
-    Examples
-    --------
-    >>> from mnistkit.neural_network._base import steps_per_execution
-    >>> steps_per_execution(8, False), steps_per_execution(469, False), steps_per_execution(8, True)
-    (8, 7, 1)
-    """
-    if has_batch_callbacks:
-        return 1
-    return max(d for d in range(1, MAX_STEPS_PER_EXECUTION + 1) if steps_per_epoch % d == 0)
-
-
-class _StopOnNonFiniteLoss:
-    """Stops training after the first epoch whose loss is nan or infinite, and remembers it
-    (Keras's ``TerminateOnNaN`` stops too, but does not say that it did). It looks once per
-    epoch: a check after every batch made small fits 1.3 times slower, and an epoch whose
-    weights went to nan half-way is thrown away all the same."""
-
-    def __init__(self, keras):
-        owner = self
-        self.stopped = False
-
-        class Callback(keras.callbacks.Callback):
-            def on_epoch_end(self, epoch, logs=None):
-                loss = (logs or {}).get("loss")
-                if loss is not None and not np.isfinite(float(loss)):
-                    owner.stopped = True
-                    self.model.stop_training = True
-
-        self.callback = Callback()
 
 
 class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
@@ -370,7 +330,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             # so Keras must not; it warns otherwise).
             else {"x": batches, "steps_per_epoch": steps, "shuffle": False}
         )
-        stopped = _StopOnNonFiniteLoss(keras)
+        stopped = StopOnNonFiniteLoss(keras)
         with releasing_custom_gradients():
             history = self.model_.fit(
                 **arrays,
