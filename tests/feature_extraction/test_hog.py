@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from skimage.feature import hog as skimage_hog
 
 from mnistkit.feature_extraction import hog_features, hog_images, hog_output_shape
@@ -292,6 +292,18 @@ def test_colour_hog_equals_skimage_channel_axis(
         [skimage_hog(image, channel_axis=-1, feature_vector=True, **params) for image in images]
     )
     assert_allclose(hog_features(images, channel_axis=-1, **params), expected, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_colour_hog_breaks_equal_integer_magnitudes_as_skimage(order):
+    # 1^2 + 189^2 == 99^2 + 161^2, but their float64 hypot differ by one unit in the last
+    # place: scikit-image takes the larger, whichever channel holds it.
+    images = np.zeros((1, 8, 8, 3), dtype=np.uint8)
+    for channel, (g_row, g_col) in zip(order, [(1, 189), (99, 161)], strict=True):
+        images[0, 4, 3, channel], images[0, 3, 4, channel] = g_row, g_col
+    params = dict(orientations=9, pixels_per_cell=(4, 4), cells_per_block=(1, 1))
+    expected = skimage_hog(images[0], channel_axis=-1, feature_vector=True, **params)
+    assert_array_equal(hog_features(images, channel_axis=-1, **params)[0], expected)
 
 
 def test_colour_hog_pictures_equal_skimage_visualize(rng):
