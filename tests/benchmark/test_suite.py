@@ -172,7 +172,7 @@ def test_shipped_suites_are_found_by_name_and_valid():
         assert find_suite(name) == path and load_suite(path).entries
     with pytest.raises(
         FileNotFoundError,
-        match=r"No suite named 'nope'. The suites shipped with mnistkit: classic-sweep, quick, reproduce",
+        match=r"No suite named 'nope'. The suites shipped with mnistkit: classic-sweep, fashion-benchmark, quick, reproduce",
     ):
         find_suite("nope")
 
