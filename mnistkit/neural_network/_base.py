@@ -9,7 +9,6 @@ layer helpers in ``_layers.py``, and the data rules (scaling, weights, hold-out,
 ``_data.py``.
 """
 
-import copy
 import math
 
 import numpy as np
@@ -20,27 +19,29 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..utils._sklearn_compat import _fit_context
 from ..utils._validation import check_numeric_array
 from ._backend import (
-    StopOnNonFiniteLoss,
     dtype_policy,
+    fit_network,
     import_keras,
-    releasing_custom_gradients,
+    non_finite_loss_error,
+    predict_network,
     resolve_precision,
     seeded_construction,
     steps_per_execution,
+    training_callbacks,
 )
 from ._compile import make_loss, make_metrics, make_optimizer, target_encoding
 from ._data import (
     check_sample_weight,
     class_weight_factors,
     encode_targets,
-    hold_out,
+    given_validation,
     loss_weights,
-    mean_one,
     padded_rows,
     probabilities,
     scale_inputs,
-    shuffled_batches,
+    split_validation,
 )
+from ._layers import parameter_counts
 from ._parameters import AUTO_MIN_EPOCHS, AUTO_MIN_STEPS, auto_epochs
 
 __all__ = ["BaseKerasClassifier"]
@@ -170,26 +171,13 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     # --- Step 4: training -------------------------------------------------------------------
 
     def _callbacks(self, keras, has_validation):
-        callbacks = []
-        for index, callback in enumerate(self.callbacks or []):
-            if not isinstance(callback, keras.callbacks.Callback):
-                raise TypeError(
-                    f"callbacks[{index}] is a {type(callback).__name__}, not a "
-                    "keras.callbacks.Callback; pass instances such as "
-                    "keras.callbacks.ModelCheckpoint(...)."
-                )
-            # A fresh copy per fit: a callback binds to the model it trains (set_model) and
-            # keeps state (best value, wait counters); the user's instance stays untouched.
-            callbacks.append(copy.deepcopy(callback))
-        if self.early_stopping:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss" if has_validation else "loss",
-                    patience=self.patience,
-                    restore_best_weights=True,
-                )
-            )
-        return callbacks
+        return training_callbacks(
+            keras,
+            self.callbacks,
+            early_stopping=self.early_stopping,
+            patience=self.patience,
+            has_validation=has_validation,
+        )
 
     def _validation_seed(self):
         if self.random_state is None:
@@ -224,43 +212,25 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, len(X))
         if validation_data is not None:
-            validation = self._given_validation(validation_data)
+            validation = given_validation(
+                validation_data,
+                lambda X_val: self._prepare_inputs(X_val, reset=False),
+                lambda y_val: self._encode_targets(
+                    y_val, self.classes_, multilabel=getattr(self, "multilabel_", False)
+                )[1],
+                self._targets,
+            )
         else:
-            validation = None
-            split = hold_out(codes, len(self.classes_), fraction, self._validation_seed())
-            if split is not None:
-                # The hold-out keeps the user's sample weights (class weights weigh training
-                # only, as Keras's class_weight does).
-                train, held_out = split
-                validation = (X[held_out], self._targets(codes[held_out]))
-                if sample_weight is not None:
-                    validation += (mean_one(sample_weight[held_out]),)
-                    sample_weight = sample_weight[train]
-                X, codes = X[train], codes[train]
+            X, codes, sample_weight, validation = split_validation(
+                X,
+                codes,
+                sample_weight,
+                self._targets,
+                len(self.classes_),
+                fraction,
+                self._validation_seed(),
+            )
         return X, codes, self._loss_weights(codes, sample_weight), validation
-
-    def _given_validation(self, validation_data):
-        """``fit``'s ``validation_data`` as Keras takes it, checked like the training data."""
-        if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
-            raise ValueError(
-                "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
-                f"sample_weight_val); got {type(validation_data).__name__}."
-            )
-        X_val, y_val = validation_data[:2]
-        X_val = self._prepare_inputs(X_val, reset=False)
-        _, val_codes = self._encode_targets(
-            y_val, self.classes_, multilabel=getattr(self, "multilabel_", False)
-        )
-        if len(val_codes) != len(X_val):
-            raise ValueError(
-                f"validation_data has {len(X_val)} inputs but {len(val_codes)} labels."
-            )
-        validation = (X_val, self._targets(val_codes))
-        if len(validation_data) == 3:
-            validation += (
-                mean_one(check_sample_weight(validation_data[2], len(X_val), "validation_data[2]")),
-            )
-        return validation
 
     def _targets(self, codes):
         """What the network's loss takes: the 0/1 matrix for multilabel targets, float 0/1
@@ -281,14 +251,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         return check_random_state(self.random_state).randint(0, 2**31 - 1)
 
     def _record_parameter_counts(self):
-        def leaves(layers):  # the layers of nested networks, not the networks themselves
-            for layer in layers:
-                nested = getattr(layer, "layers", None)
-                yield from leaves(nested) if nested is not None else [layer]
-
-        self.parameter_counts_ = {
-            layer.name: int(layer.count_params()) for layer in leaves(self.model_.layers)
-        }
+        self.parameter_counts_ = parameter_counts(self.model_)
         self.n_parameters_ = int(self.model_.count_params())
 
     def _initialize(self, keras, input_shape, steps_per_epoch, schedule_epochs):
@@ -309,52 +272,32 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             # Reproducible, and a different order for each partial_fit / warm-started fit
             # (history_ is reset by a fresh fit and accumulates over continued ones).
             seed = int((self._draw_seed() + len(self.history_.get("loss", []))) % 2**31)
-        parts = (X, targets) if weights is None else (X, targets, weights)
         steps = math.ceil(len(X) / self.batch_size)
         if self.model_.steps_per_execution != steps_per_execution(steps, bool(self.callbacks)):
             # Another data size than the compiled one (a continued fit): every execution must
             # stay within one epoch. The trained optimizer (and its state) is kept.
             self._compile(keras, steps, None, optimizer=self.model_.optimizer)
-        batches = shuffled_batches(keras, parts, self.batch_size, seed)
-        arrays = (
-            {
-                "x": X,
-                "y": targets,
-                "sample_weight": weights,
-                "batch_size": self.batch_size,
-                "shuffle": True,
-            }
-            if batches is None
-            # One endless pipeline for the whole fit: Keras then keeps its iterator from
-            # epoch to epoch instead of building a new one per epoch (the pipeline shuffles,
-            # so Keras must not; it warns otherwise).
-            else {"x": batches, "steps_per_epoch": steps, "shuffle": False}
+        history, stopped = fit_network(
+            keras,
+            self.model_,
+            (X, targets) if weights is None else (X, targets, weights),
+            batch_size=self.batch_size,
+            epochs=epochs,
+            seed=seed,
+            validation=validation,
+            callbacks=self._callbacks(keras, validation is not None),
+            verbose=self.verbose,
         )
-        stopped = StopOnNonFiniteLoss(keras)
-        with releasing_custom_gradients():
-            history = self.model_.fit(
-                **arrays,
-                epochs=epochs,
-                validation_data=validation,
-                validation_batch_size=max(self.batch_size, 512),
-                callbacks=[*self._callbacks(keras, validation is not None), stopped.callback],
-                verbose=self.verbose,
-            )
-        for key, values in history.history.items():
+        for key, values in history.items():
             self.history_.setdefault(key, []).extend(float(value) for value in values)
         self.n_iter_ = len(self.history_.get("loss", []))
-        losses = history.history.get("loss", [])
-        if stopped.stopped or not np.isfinite(losses).all():
-            message = (
-                f"{type(self).__name__}: the training loss became nan or infinite (epoch "
-                f"{len(losses)}), so the network's weights are no longer numbers and nothing "
-                "was fitted. Likely causes: a learning rate too high for the optimizer "
-                f"(learning_rate={self.learning_rate!r}), inputs far from [0, 1] (this fit's "
-                f"reached {self.input_max_:.3g} before scaling), or extreme sample or class "
-                "weights. Lower the learning rate or scale the inputs and fit again."
+        losses = history.get("loss", [])
+        if stopped or not np.isfinite(losses).all():
+            error = non_finite_loss_error(
+                type(self).__name__, len(losses), self.learning_rate, self.input_max_
             )
             self._forget_fit()
-            raise FloatingPointError(message)
+            raise error
         return self
 
     def _forget_fit(self):
@@ -368,6 +311,44 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         if self.epochs != "auto":
             return self.epochs
         return auto_epochs(n_samples, self.batch_size, self._auto_min_epochs, self._auto_min_steps)
+
+    def _fit(self, X, y, *, incremental, classes=None, sample_weight=None, validation_data=None):
+        """The one training body of ``fit`` and ``partial_fit`` (scikit-learn's
+        ``_fit(incremental)``).
+
+        A fit trains ``epochs`` epochs under the learning-rate schedule, starting anew unless
+        ``warm_start``; ``partial_fit`` (``incremental``) trains one epoch at a constant rate,
+        building the network on its first call. ``schedule_epochs_`` is the schedule's state,
+        decided here only: the epochs the current schedule spans, ``None`` for a constant rate.
+        """
+        keras = import_keras()
+        continuing = hasattr(self, "model_") and (incremental or self.warm_start)
+        fraction = self.validation_fraction
+        if fraction is None:
+            fraction = 0.1 if self.early_stopping and not incremental else 0.0
+        X, codes, weights, validation = self._training_data(
+            X,
+            y,
+            sample_weight,
+            reset=not continuing,
+            classes=classes,
+            validation_data=validation_data,
+            fraction=fraction,
+        )
+        epochs = 1 if incremental else self._epochs(len(X))
+        # A schedule needs its epochs ahead: partial_fit trains at a constant rate.
+        cosine = self.learning_rate_schedule == "cosine" and not incremental
+        schedule_epochs = epochs if cosine else None
+        steps = math.ceil(len(X) / self.batch_size)
+        if not continuing:
+            self._initialize(keras, X.shape[1:], steps, schedule_epochs)
+        elif schedule_epochs is not None or getattr(self, "schedule_epochs_", None) is not None:
+            # A cosine schedule spans one fit's epochs and ends at zero: a warm-started fit
+            # starts a new one (and a new optimizer state); partial_fit, or a fit after
+            # set_params(learning_rate_schedule="constant"), goes on at a constant rate.
+            self._compile(keras, steps, schedule_epochs)
+        self.schedule_epochs_ = schedule_epochs
+        return self._train(keras, X, codes, weights, validation, epochs)
 
     # --- Public API -------------------------------------------------------------------------
 
@@ -399,30 +380,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        keras = import_keras()
-        continuing = self.warm_start and hasattr(self, "model_")
-        fraction = self.validation_fraction
-        if fraction is None:
-            fraction = 0.1 if self.early_stopping else 0.0
-        X, codes, weights, validation = self._training_data(
-            X,
-            y,
-            sample_weight,
-            reset=not continuing,
-            classes=None,
-            validation_data=validation_data,
-            fraction=fraction,
+        return self._fit(
+            X, y, incremental=False, sample_weight=sample_weight, validation_data=validation_data
         )
-        epochs = self._epochs(len(X))
-        steps = math.ceil(len(X) / self.batch_size)
-        if not continuing:
-            self._initialize(keras, X.shape[1:], steps, epochs)
-        elif self.learning_rate_schedule == "cosine":
-            # A cosine schedule spans one call's epochs and ends at zero: a warm-started fit
-            # starts a new one (and a new optimizer state).
-            self._compile(keras, steps, epochs)
-        self._schedule_epochs = epochs
-        return self._train(keras, X, codes, weights, validation, epochs)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch, building the network on the first call.
@@ -446,26 +406,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The estimator.
         """
-        keras = import_keras()
-        first = not hasattr(self, "model_")
-        if first:
-            self._validate_params()
-        X, codes, weights, validation = self._training_data(
-            X,
-            y,
-            sample_weight,
-            reset=first,
-            classes=classes,
-            validation_data=None,
-            fraction=self.validation_fraction or 0.0,
-        )
-        steps = math.ceil(len(X) / self.batch_size)
-        if first:
-            self._initialize(keras, X.shape[1:], steps, None)  # None: a constant learning rate
-        elif self.learning_rate_schedule == "cosine" and self._schedule_epochs is not None:
-            self._compile(keras, steps, None)  # after a cosine fit, go on at a constant rate
-        self._schedule_epochs = None
-        return self._train(keras, X, codes, weights, validation, 1)
+        if not hasattr(self, "model_"):
+            self._validate_params()  # fit validates through _fit_context; a first call here
+        return self._fit(X, y, incremental=True, classes=classes, sample_weight=sample_weight)
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -483,17 +426,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         X = self._prepare_inputs(X, reset=False)
         self._check_architecture(X.shape[1:])
-        rows, batch_size = padded_rows(X), max(self.batch_size, 512)
-        with releasing_custom_gradients():
-            if len(rows) <= batch_size:
-                # One batch: call the network itself, as Keras advises for inputs that fit in
-                # one batch. Model.predict sets up a data pipeline and a predict loop each
-                # time: 60-80 ms per call on 300 rows against 2-3 ms (KerasMLP, 2-core Xeon),
-                # for the same numbers. It adds up in cross-validation and scoring loops.
-                keras = import_keras()
-                output = keras.ops.convert_to_numpy(self.model_(rows, training=False))
-            else:
-                output = self.model_.predict(rows, batch_size=batch_size, verbose=0)
+        output = predict_network(self.model_, padded_rows(X), max(self.batch_size, 512))
         return probabilities(output[: len(X)], multilabel=getattr(self, "multilabel_", False))
 
     def predict(self, X):

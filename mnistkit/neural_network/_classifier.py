@@ -129,6 +129,9 @@ class KerasClassifier(BaseKerasClassifier):
         Per-epoch training (and validation) loss and accuracy.
     n_iter_ : int
         Number of epochs trained.
+    schedule_epochs_ : int or None
+        The epochs the learning-rate schedule of the last ``fit`` spans; ``None`` when the
+        rate is constant (after ``partial_fit``, or with ``learning_rate_schedule="constant"``).
     parameter_counts_ : dict
         Parameters of each layer, by layer name.
     n_parameters_ : int
@@ -417,7 +420,7 @@ class KerasClassifier(BaseKerasClassifier):
         estimator.model_ = network
         estimator.history_ = {}
         estimator.n_iter_ = 0
-        estimator._schedule_epochs = None
+        estimator.schedule_epochs_ = None
         estimator._record_parameter_counts()
         estimator._compile(keras, 1, None)  # a constant rate: fine-tuning recompiles
         return estimator

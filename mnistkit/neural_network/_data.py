@@ -24,6 +24,7 @@ __all__ = [
     "class_weight_factors",
     "encode_multilabel",
     "encode_targets",
+    "given_validation",
     "hold_out",
     "looks_like_pixels",
     "loss_weights",
@@ -32,6 +33,7 @@ __all__ = [
     "probabilities",
     "scale_inputs",
     "shuffled_batches",
+    "split_validation",
 ]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -258,6 +260,44 @@ def hold_out(codes, n_classes, fraction, seed):
     return train_test_split(
         np.arange(len(codes)), test_size=n_validation, stratify=stratify, random_state=seed
     )
+
+
+def given_validation(validation_data, prepare, encode, targets):
+    """``fit``'s ``validation_data`` as Keras takes it, checked as the training data are:
+    ``prepare(X_val)`` gives the network's inputs, ``encode(y_val)`` the class codes (refusing
+    unknown labels) and ``targets(codes)`` what the loss takes."""
+    if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
+        raise ValueError(
+            "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+            f"sample_weight_val); got {type(validation_data).__name__}."
+        )
+    X_val, val_codes = prepare(validation_data[0]), encode(validation_data[1])
+    if len(val_codes) != len(X_val):
+        raise ValueError(f"validation_data has {len(X_val)} inputs but {len(val_codes)} labels.")
+    validation = (X_val, targets(val_codes))
+    if len(validation_data) == 3:
+        weights = check_sample_weight(validation_data[2], len(X_val), "validation_data[2]")
+        validation += (mean_one(weights),)
+    return validation
+
+
+def split_validation(X, codes, sample_weight, targets, n_classes, fraction, seed):
+    """Hold out ``fraction`` of a fit's data for validation (:func:`hold_out`).
+
+    Returns ``(X, codes, sample_weight, validation)``: the training part and the validation
+    tuple Keras takes (``None`` for no hold-out), its targets made by ``targets(codes)``. The
+    hold-out keeps the user's sample weights, scaled to mean 1 (class weights weigh training
+    only, as Keras's ``class_weight`` does).
+    """
+    split = hold_out(codes, n_classes, fraction, seed)
+    if split is None:
+        return X, codes, sample_weight, None
+    train, held_out = split
+    validation = (X[held_out], targets(codes[held_out]))
+    if sample_weight is not None:
+        validation += (mean_one(sample_weight[held_out]),)
+        sample_weight = sample_weight[train]
+    return X[train], codes[train], sample_weight, validation
 
 
 def shuffled_batches(keras, arrays, batch_size, seed):

@@ -2,7 +2,7 @@
 
 from numbers import Integral, Real
 
-__all__ = ["check_rates", "dense_stack", "per_layer"]
+__all__ = ["check_rates", "dense_stack", "parameter_counts", "per_layer"]
 
 
 def per_layer(value, n_layers, name):
@@ -54,3 +54,15 @@ def dense_stack(
         if rate:
             layers.append(keras.layers.Dropout(rate, name=f"dropout_{index}"))
     return layers
+
+
+def parameter_counts(model):
+    """Parameters of each layer of ``model`` by layer name, counting the layers of nested
+    networks (not the networks themselves)."""
+
+    def leaves(layers):
+        for layer in layers:
+            nested = getattr(layer, "layers", None)
+            yield from leaves(nested) if nested is not None else [layer]
+
+    return {layer.name: int(layer.count_params()) for layer in leaves(model.layers)}

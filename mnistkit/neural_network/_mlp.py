@@ -59,6 +59,9 @@ class KerasMLP(BaseKerasClassifier):
         validation data), accumulated over warm starts and partial fits.
     n_iter_ : int
         Number of epochs trained.
+    schedule_epochs_ : int or None
+        The epochs the learning-rate schedule of the last ``fit`` spans; ``None`` when the
+        rate is constant (after ``partial_fit``, or with ``learning_rate_schedule="constant"``).
     parameter_counts_ : dict
         Parameters of each layer, by layer name.
     n_parameters_ : int

@@ -29,7 +29,8 @@ MAX_STATE_BYTES = 16 * 2**20
 # A fitted attribute's name: public, ending in one underscore (classes_, history_); never a
 # method, a dunder or a private name, which setattr would turn into behaviour.
 _FITTED_NAME = re.compile(r"^[a-z][a-z0-9_]*[a-z0-9]_$")
-_PRIVATE_STATE = ("_schedule_epochs",)
+#: Fitted state saved under an earlier name, read under today's.
+_RENAMED_STATE = {"_schedule_epochs": "schedule_epochs_"}
 
 
 def _encode(value):
@@ -134,7 +135,6 @@ def save_classifier(estimator, path):
         for name, value in vars(estimator).items()
         if name.endswith("_") and not name.startswith("_") and name != "model_"
     }
-    fitted["_schedule_epochs"] = getattr(estimator, "_schedule_epochs", None)
     try:
         state = {
             "format": FORMAT,
@@ -202,6 +202,9 @@ def load_classifier(cls, path, params=None, *, custom_objects=None, safe_mode=Tr
     except (ValueError, TypeError, KeyError, RecursionError) as exc:
         reason = "values nested too deep" if isinstance(exc, RecursionError) else exc
         raise ValueError(f"{path}: the saved estimator state is malformed ({reason}).") from None
+    for old, new in _RENAMED_STATE.items():
+        if isinstance(fitted, dict) and old in fitted:
+            fitted.setdefault(new, fitted.pop(old))
     _check_fitted(fitted, cls, path)
     estimator = cls(**decoded_params)
     if params:
@@ -393,11 +396,7 @@ def _check_state(state, cls, path):
 
 
 def _check_fitted(fitted, cls, path):
-    bad = sorted(
-        name
-        for name in fitted
-        if name not in _PRIVATE_STATE and (not _FITTED_NAME.match(name) or hasattr(cls, name))
-    )
+    bad = sorted(name for name in fitted if not _FITTED_NAME.match(name) or hasattr(cls, name))
     if bad:
         raise ValueError(
             f"{path}: the saved state sets {bad}, which are not fitted attributes of "

@@ -3,9 +3,15 @@
 With ``ax=None`` every plot makes a new :mod:`matplotlib.pyplot` figure, so a notebook shows it
 and sphinx-gallery collects it (headless, pyplot falls back to the Agg backend); with ``ax=``
 it draws into your axes. The ``plot_*`` functions are shortcuts that return the Axes.
+
+Adding a plot: a :class:`~._common.Display` subclass in the module of its subject (its
+constructor stores, ``from_estimator``/``from_predictions`` compute, ``plot(ax=...)`` draws
+and returns the display), exported here and listed in ``docs/api.rst``; a ``plot_*`` shortcut
+gets its parameters written by ``@shortcut_of(Display.from_..., Display.plot)``. The notebook
+test (``tests/plotting/test_notebook.py``) fails until the plot has a cell there.
 """
 
-from ._benchmark_plots import ScoreTimeDisplay
+from ._benchmark_plots import ScoreTimeDisplay, SweepDisplay
 from ._decomposition_plots import (
     EmbeddingDisplay,
     ExplainedVarianceDisplay,
@@ -39,6 +45,7 @@ __all__ = [
     "MisclassifiedDisplay",
     "ReconstructionDisplay",
     "ScoreTimeDisplay",
+    "SweepDisplay",
     "TrainingHistoryDisplay",
     "image_mosaic",
     "plot_class_distribution",

@@ -4,7 +4,7 @@ import numpy as np
 
 from ._common import Display
 
-__all__ = ["ScoreTimeDisplay", "pareto_front"]
+__all__ = ["ScoreTimeDisplay", "SweepDisplay", "pareto_front"]
 
 #: Where a point's label may go, in points from the point, tried in this order: right, left,
 #: above, below, then the diagonals and farther out; the first that overlaps nothing is kept.
@@ -243,3 +243,127 @@ def _place_labels(ax, xs, ys, labels):
         taken.append(text.get_window_extent(renderer).padded(1))
         texts.append(text)
     return texts
+
+
+class SweepDisplay(Display):
+    """Scores against the values of one parameter: a validation curve, from a sweep or a grid.
+
+    Numbers spanning a factor of 20 or more (``C`` from 1e-4 to 1e5, ``K`` from 2 to 150) get a
+    logarithmic axis ticked at the swept values themselves; values that are not numbers
+    (kernels, activations) get one tick each, with points not joined by lines.
+
+    Parameters
+    ----------
+    param : str
+        Name of the swept parameter (a ``step__name`` path is shown by its last part).
+    values : list
+        The values swept, in order.
+    scores : dict of str to list of float
+        One series per score, named by its label, one score per value.
+
+    Attributes
+    ----------
+    lines_ : list of matplotlib.lines.Line2D
+        One per series, in the order of ``scores``.
+    figure_ : matplotlib.figure.Figure
+        The figure drawn into.
+    ax_ : matplotlib.axes.Axes
+        The axes drawn into.
+
+    Examples
+    --------
+    >>> from mnistkit.plotting import SweepDisplay
+    >>> display = SweepDisplay(
+    ...     "svc__C", [0.01, 1, 100], {"test accuracy": [0.90, 0.97, 0.96]}
+    ... ).plot()
+    >>> display.ax_.get_xscale(), display.ax_.get_xlabel()
+    ('log', 'C')
+    """
+
+    def __init__(self, param, values, scores):
+        self.param = param
+        self.values = values
+        self.scores = scores
+
+    @classmethod
+    def from_cv_results(cls, cv_results, param, *, ax=None, **plot_params):
+        """The mean test (and training, where recorded) score of a grid search by one parameter.
+
+        Parameters
+        ----------
+        cv_results : dict
+            ``GridSearchCV(...).cv_results_`` of a search over ``param`` alone (with other
+            parameters varied too, the candidates are not a curve: search over one).
+        param : str
+            The parameter, as named in the search's grid.
+        ax : matplotlib.axes.Axes, default=None
+            Where to draw; ``None`` makes a new pyplot figure.
+        **plot_params
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : SweepDisplay
+        """
+        key = f"param_{param}"
+        if key not in cv_results:
+            searched = sorted(k[len("param_") :] for k in cv_results if k.startswith("param_"))
+            raise ValueError(
+                f"cv_results has no parameter {param!r}; the search varied {searched}."
+            )
+        values = list(cv_results[key])
+        if len(set(map(repr, values))) != len(values):
+            raise ValueError(
+                f"cv_results repeats values of {param!r}: the search varied other parameters "
+                "too. Draw a search over this parameter alone."
+            )
+        scores = {}
+        if "mean_train_score" in cv_results:
+            scores["training score"] = list(cv_results["mean_train_score"])
+        scores["test score (cross-validated)"] = list(cv_results["mean_test_score"])
+        return cls(param, values, scores).plot(ax=ax, **plot_params)
+
+    def plot(self, *, title=None, ylabel="score", ax=None):
+        """Draw one line (or row of points) per score.
+
+        Parameters
+        ----------
+        title : str, default=None
+            Title; ``None`` says "scores by <parameter>".
+        ylabel : str, default="score"
+            Label of the score axis.
+        ax : matplotlib.axes.Axes, default=None
+            Where to draw; ``None`` makes a new pyplot figure.
+
+        Returns
+        -------
+        display : SweepDisplay
+        """
+        values = list(self.values)
+        for label, series in self.scores.items():
+            if len(series) != len(values):
+                raise ValueError(
+                    f"scores[{label!r}] has {len(series)} entries for {len(values)} values."
+                )
+        name = self.param.rsplit("__", 1)[-1]
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        ax = self._axes(ax, figsize=(6, 4))
+        positions = values if numeric else list(range(len(values)))
+        style = {"marker": "o"} if numeric else {"marker": "o", "linestyle": "none"}
+        self.lines_ = [
+            ax.plot(positions, series, label=label, **style)[0]
+            for label, series in self.scores.items()
+        ]
+        if not numeric:
+            ax.set_xticks(positions, [str(v) for v in values])
+        elif min(values) > 0 and max(values) / min(values) >= 20:
+            ax.set_xscale("log")
+            # The swept values themselves as ticks: "2, 5, 10, 150" reads better than 10^1.
+            ax.set_xticks(values, [f"{v:g}" for v in values], minor=False)
+            ax.minorticks_off()
+        ax.set_xlabel(name)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title or f"Scores by {name}", fontsize=10)
+        ax.legend()
+        ax.grid(alpha=0.3)
+        return self

@@ -5,8 +5,13 @@ from mnistkit.baselines import describe_baseline, list_baselines, make_baseline
 
 
 def test_every_name_builds_a_pipeline():
+    from mnistkit.baselines._registry import FEATURES, MODELS, SPECIAL
+
     names = list_baselines()
-    assert len(names) == 4 * 13 + 4
+    # Every features-model combination, and the special pipelines (one may replace a combination).
+    combinations = {f"{feature}-{model}" for feature in FEATURES for model in MODELS}
+    assert sorted(names) == names and set(names) == combinations | set(SPECIAL)
+    assert len(names) == len(combinations) + len(set(SPECIAL) - combinations) > 50
     for name in names:
         pipeline = make_baseline(name)
         assert isinstance(pipeline, Pipeline)

@@ -8,7 +8,6 @@ import json
 import math
 import os
 import signal
-import stat
 import subprocess
 import sys
 import time
@@ -332,25 +331,6 @@ explanations = {{ test_accuracy = {explanation} }}
     summary = index.with_name("summary.md").read_text().splitlines()
     assert "# a heading" not in summary and not any(line.startswith("- a list") for line in summary)
     assert "&lt;script>alert(1)&lt;/script> # a heading" in summary
-
-
-@pytest.mark.slow
-def test_written_files_get_the_mode_a_plain_open_gives(results, tmp_path):
-    from mnistkit.datasets import write_idx
-
-    previous = os.umask(0o022)
-    try:
-        index = write_report(results)
-        idx = tmp_path / "x-idx1-ubyte.gz"
-        write_idx(idx, np.arange(3, dtype=np.uint8))
-        for path in (index, index.with_name("summary.md"), results / "run.json", idx):
-            assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
-        suite = tmp_path / "nb.toml"
-        suite.write_text(NB)
-        run_suite(suite, results, progress=False, force=True)
-        assert stat.S_IMODE(record_path(results, "nb", 0).stat().st_mode) == 0o644
-    finally:
-        os.umask(previous)
 
 
 def _edit(path, change):

@@ -74,3 +74,49 @@ def test_from_results_draws_one_point_per_entry_and_folder():
 def test_bad_points_are_refused_by_name(scores, seconds, labels, message):
     with pytest.raises(ValueError, match=message):
         ScoreTimeDisplay(scores, seconds, labels).plot(ax=Figure().add_subplot())
+
+
+def test_a_sweep_display_from_a_grid_search_draws_training_and_test_scores():
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.naive_bayes import GaussianNB
+
+    from mnistkit.plotting import SweepDisplay
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)), np.repeat([0, 1, 2], 20)
+    search = GridSearchCV(
+        GaussianNB(), {"var_smoothing": [1e-9, 1e-3, 1.0]}, cv=3, return_train_score=True
+    ).fit(X, y)
+    ax = Figure().add_subplot()
+    display = SweepDisplay.from_cv_results(search.cv_results_, "var_smoothing", ax=ax)
+    assert display.ax_ is ax and ax.get_xscale() == "log"
+    assert [line.get_label() for line in display.lines_] == [
+        "training score",
+        "test score (cross-validated)",
+    ]
+    np.testing.assert_allclose(display.lines_[1].get_ydata(), search.cv_results_["mean_test_score"])
+    with pytest.raises(
+        ValueError, match=r"no parameter 'C'; the search varied \['var_smoothing'\]"
+    ):
+        SweepDisplay.from_cv_results(search.cv_results_, "C")
+
+
+def test_a_sweep_display_of_categories_puts_one_unjoined_point_per_tick():
+    from mnistkit.plotting import SweepDisplay
+
+    display = SweepDisplay("svc__kernel", ["linear", "rbf"], {"acc": [0.9, 0.97]}).plot(
+        ax=Figure().add_subplot()
+    )
+    assert display.lines_[0].get_linestyle() == "None"
+    assert [t.get_text() for t in display.ax_.get_xticklabels()] == ["linear", "rbf"]
+    assert display.ax_.get_xlabel() == "kernel"
+    with pytest.raises(ValueError, match=r"scores\['acc'\] has 1 entries for 2 values"):
+        SweepDisplay("k", [1, 2], {"acc": [0.9]}).plot(ax=Figure().add_subplot())
+
+
+def test_a_sweep_display_refuses_a_search_that_varied_other_parameters_too():
+    from mnistkit.plotting import SweepDisplay
+
+    results = {"param_C": [1, 1, 10, 10], "param_gamma": [1, 2, 1, 2], "mean_test_score": [0] * 4}
+    with pytest.raises(ValueError, match="varied other parameters too"):
+        SweepDisplay.from_cv_results(results, "C")

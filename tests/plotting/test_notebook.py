@@ -49,6 +49,7 @@ CELLS = {
     "ReconstructionDisplay": "ReconstructionDisplay.from_estimator(pca, X[:3] / 255, n_components=(5, 50))",
     "EmbeddingDisplay": "EmbeddingDisplay.from_estimator(pca2, X[:2000] / 255, y[:2000])",
     "ScoreTimeDisplay": "ScoreTimeDisplay([0.81, 0.97, 0.99], [1.4, 6.6, 64.7], ['nb', 'hog', 'cnn']).plot()",
+    "SweepDisplay": "SweepDisplay('svc__C', [0.1, 1, 10], {'test accuracy': [0.9, 0.95, 0.94]}).plot()",
 }
 
 

@@ -4,6 +4,7 @@ taken over a file that is not a lock, temporaries that no user file can share a 
 import json
 import os
 
+import numpy as np
 import pytest
 
 from mnistkit.utils import atomic_write, check_not_a_link
@@ -68,3 +69,26 @@ def test_an_empty_or_left_over_lock_file_is_taken_over(tmp_path, left):
     with FolderLock(tmp_path) as lock:
         assert lock.read_owner()["pid"] == os.getpid()
     assert not (tmp_path / LOCK_NAME).exists()
+
+
+@pytest.mark.parametrize("mask, mode", [(0o022, 0o644), (0o077, 0o600)])
+def test_written_files_get_the_mode_a_plain_open_gives(tmp_path, mask, mode):
+    # Every file mnistkit writes (records, run.json, the report's pages, saved models, IDX
+    # files) goes through atomic_write or open_atomic: a temporary file, made 0600 by mkstemp,
+    # is renamed into place, so the mode must be set to what open() would give.
+    import stat
+
+    from mnistkit.datasets import write_idx
+    from mnistkit.utils._files import open_atomic
+
+    previous = os.umask(mask)
+    try:
+        atomic_write(tmp_path / "plain.txt", b"x")
+        atomic_write(tmp_path / "packed.gz", b"x", compress=True)
+        with open_atomic(tmp_path / "streamed.bin") as stream:
+            stream.write(b"x")
+        write_idx(tmp_path / "x-idx1-ubyte.gz", np.arange(3, dtype=np.uint8))
+    finally:
+        os.umask(previous)
+    for name in ("plain.txt", "packed.gz", "streamed.bin", "x-idx1-ubyte.gz"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode, name

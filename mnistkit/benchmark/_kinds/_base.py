@@ -270,7 +270,8 @@ def save_predictions(path, y_true, y_pred):
 
 
 def new_figure(figsize=(6, 4)):
-    """A matplotlib Figure outside pyplot (the report is written headless, in any thread)."""
+    """A matplotlib Figure of its own, outside the global figure manager (the report is
+    written headless, in any thread, and leaves a notebook user's figures alone)."""
     from matplotlib.figure import Figure
 
     return Figure(figsize=figsize, layout="constrained")

@@ -15,6 +15,7 @@ from ._base import (
     ReportedFigure,
     build_model,
     jsonable_params,
+    new_figure,
     qualified_param,
     register_kind,
     save_predictions,
@@ -319,7 +320,11 @@ class ClassifierKind(EntryKind):
 
     def figures(self, result, context):
         from ...metrics import evaluate
-        from ...plotting import plot_confusion_matrix, plot_learning_curves, plot_misclassified
+        from ...plotting import (
+            ConfusionMatrixDisplay,
+            MisclassifiedDisplay,
+            TrainingHistoryDisplay,
+        )
 
         figures = []
         predictions = context.predictions(result)
@@ -331,20 +336,23 @@ class ClassifierKind(EntryKind):
                 labels=np.asarray(metrics["labels"]),
                 target_names=metrics["target_names"],
             )
-            ax = plot_confusion_matrix(evaluation, highlight_errors=True)
-            figures.append(
-                ("Confusion matrix (test counts; the errors coloured)", "confusion", ax.figure)
-            )
+            figure = new_figure((7, 6))
+            ConfusionMatrixDisplay(evaluation).plot(highlight_errors=True, ax=figure.add_subplot())
+            caption = "Confusion matrix (test counts; the errors coloured)"
+            figures.append((caption, "confusion", figure))
             images = context.test_images(result)
-            if images is not None and len(evaluation.misclassified_indices):
-                ax = plot_misclassified(evaluation, images, n_images=20)
-                figures.append(
-                    ("Misclassified test images (true -> predicted)", "misclassified", ax.figure)
-                )
+            n_wrong = min(20, len(evaluation.misclassified_indices))
+            if images is not None and n_wrong:
+                # Four rows of five, each picture about 1.4 inches wide with its caption.
+                figure = new_figure((7.4, 1.7 * -(-n_wrong // 5) + 0.9))
+                MisclassifiedDisplay(evaluation, images).plot(n_images=20, ax=figure.add_subplot())
+                caption = "Misclassified test images (true -> predicted)"
+                figures.append((caption, "misclassified", figure))
         history = result.details.get("history") or {}
         for metric in ("loss", "accuracy"):
             # One epoch is one point, not a curve: its figures are already in the tables.
             if len(history.get(metric) or ()) > 1:
-                ax = plot_learning_curves(history, metric=metric)
-                figures.append((f"Learning curves: {metric}", metric, ax.figure))
+                figure = new_figure()
+                TrainingHistoryDisplay(history).plot(metric=metric, ax=figure.add_subplot())
+                figures.append((f"Learning curves: {metric}", metric, figure))
         return figures

@@ -85,24 +85,21 @@ class ClusteringKind(EntryKind):
         if not pictures:
             return []
 
+        from ...plotting import EmbeddingDisplay
+
         figures = []
         if "scatter" in pictures:
             scatter = pictures["scatter"]
             points, clusters = np.asarray(scatter["points"]), np.asarray(scatter["clusters"])
             figure = new_figure((6.5, 5))
-            ax = figure.add_subplot()
-            shown = ax.scatter(
-                points[:, 0], points[:, 1], c=clusters, cmap="tab10", s=4, alpha=0.6, linewidths=0
+            display = EmbeddingDisplay(points, clusters).plot(
+                title=f"{len(points):,} training images in the clustered plane (x: cluster means)",
+                label_name="cluster",
+                ax=figure.add_subplot(),
             )
             centres = np.asarray(scatter["centres"])
-            ax.scatter(centres[:, 0], centres[:, 1], c="black", marker="x", s=60)
-            figure.colorbar(shown, ax=ax, label="cluster")
-            ax.set_xlabel("first component")
-            ax.set_ylabel("second component")
-            ax.set_title(
-                f"{len(points):,} training images in the clustered plane (x: cluster means)",
-                fontsize=10,
-            )
+            display.ax_.scatter(centres[:, 0], centres[:, 1], c="black", marker="x", s=60)
+            display.ax_.title.set_fontsize(10)
             figures.append(("Clusters in two dimensions", "scatter", figure))
         means = np.asarray(pictures["cluster_means"])
         side = round(np.sqrt(means.shape[1]))

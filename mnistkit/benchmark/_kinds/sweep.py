@@ -140,31 +140,16 @@ class SweepKind(EntryKind):
         )
 
     def figures(self, result, context):
+        from ...plotting import SweepDisplay
+
         rows, param = result.metrics["sweep"], result.metrics["param"]
-        values = [row["value"] for row in rows]
-        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-        figure = new_figure()
-        ax = figure.add_subplot()
-        # Categories (kernels) get points at evenly spaced ticks, without a line between them;
-        # numbers spanning more than a factor of 20 (C from 1e-4 to 1e5, K from 2 to 150) get a
-        # logarithmic axis.
-        positions = values if numeric else list(range(len(values)))
-        style = {"marker": "o"} if numeric else {"marker": "o", "linestyle": "none"}
         series = [("training accuracy", "train_accuracy"), ("test accuracy", "test_accuracy")]
         if "homogeneity" in rows[0]:
             series = [("homogeneity (training)", "homogeneity"), *series[1:]]
-        for label, key in series:
-            ax.plot(positions, [row[key] for row in rows], label=label, **style)
-        if not numeric:
-            ax.set_xticks(positions, [str(v) for v in values])
-        elif min(values) > 0 and max(values) / min(values) >= 20:
-            ax.set_xscale("log")
-            # The swept values themselves as ticks: "2, 5, 10, 150" reads better than 10^1.
-            ax.set_xticks(values, [f"{v:g}" for v in values], minor=False)
-            ax.minorticks_off()
-        ax.set_xlabel(_short(param))
-        ax.set_ylabel("score")
-        ax.set_title(f"{result.id}: scores by {_short(param)}", fontsize=10)
-        ax.legend()
-        ax.grid(alpha=0.3)
+        figure = new_figure()
+        SweepDisplay(
+            param,
+            [row["value"] for row in rows],
+            {label: [row[key] for row in rows] for label, key in series},
+        ).plot(title=f"{result.id}: scores by {_short(param)}", ax=figure.add_subplot())
         return [(f"Scores by {_short(param)}", "sweep", figure)]

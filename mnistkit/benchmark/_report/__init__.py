@@ -13,7 +13,6 @@ removed: the report folder's manifest (``mnistkit-report.json``) lists them, and
 holds files no report wrote (a paper's own figures) is refused rather than cleaned.
 """
 
-import contextlib
 import hashlib
 import io
 import json
@@ -193,11 +192,10 @@ def _card(outcome, data, figures_dir, beside=()):
     card["lines"] += outcome.kind.card_lines(first)
     card["lines"] += where_it_ran(outcome.results)
     suffix = f" (seed {first.seed})" if entry.repeats > 1 else ""
-    with _closing_new_figures():
-        for caption, slug, figure in outcome.kind.figures(first, data):
-            card["figures"].append(
-                (caption + suffix, _save_figure(figure, f"{entry.id}-{slug}", figures_dir))
-            )
+    for caption, slug, figure in outcome.kind.figures(first, data):
+        card["figures"].append(
+            (caption + suffix, _save_figure(figure, f"{entry.id}-{slug}", figures_dir))
+        )
     return card
 
 
@@ -219,23 +217,6 @@ def _baseline_settings(entry):
         if key not in overridden and key.rsplit("__", 1)[-1] not in overridden
     ]
     return [f"Baseline settings that are not the defaults: {', '.join(listed)}."] if listed else []
-
-
-@contextlib.contextmanager
-def _closing_new_figures():
-    """Close the pyplot figures opened inside (the plots draw into new pyplot figures).
-
-    A report draws hundreds of figures in one process: each card's are closed once saved, and
-    only those, so figures a notebook user has open stay open.
-    """
-    import matplotlib.pyplot as plt
-
-    before = set(plt.get_fignums())
-    try:
-        yield
-    finally:
-        for number in set(plt.get_fignums()) - before:
-            plt.close(number)
 
 
 def _overview_figure(outcomes, figures_dir):

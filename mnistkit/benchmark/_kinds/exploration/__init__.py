@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..._fields import one_of, suite_field
-from .._base import EntryKind, ReportedFigure, register_kind
+from .._base import EntryKind, register_kind
 from ._aspect import Aspect, aspect_names, get_aspect, register_aspect
 
 __all__ = ["Aspect", "ExplorationKind", "register_aspect"]
@@ -44,13 +44,11 @@ class ExplorationKind(EntryKind):
     options = ExplorationOptions
     required = ("aspect",)
     needs_model = False
+    # The figures each aspect declares it can be compared on: a new aspect adds its own.
     reported_figures = {
-        "n_train": ReportedFigure("training images", 0),
-        "n_test": ReportedFigure("test images", 0),
-        "smallest_class": ReportedFigure("training images of the rarest class", 0),
-        "largest_class": ReportedFigure("training images of the commonest class", 0),
-        "pixel_std_train": ReportedFigure("standard deviation of all training pixels", 0.01),
-        "pixel_std_test": ReportedFigure("standard deviation of all test pixels", 0.01),
+        key: figure
+        for name in aspect_names()
+        for key, figure in get_aspect(name).reported_figures.items()
     }
     score_label = "figures"
 

@@ -18,6 +18,9 @@ class Aspect:
 
     #: The ``aspect`` value in a suite.
     name: ClassVar[str]
+    #: The published figures an entry of this aspect can be compared on (``reported`` keys),
+    #: each a :class:`~mnistkit.benchmark._kinds._base.ReportedFigure`.
+    reported_figures: ClassVar[dict] = {}
 
     def measure(self, data):
         """The aspect's figures of ``data`` (an ``EntryData``), as a JSON-able dict."""

@@ -1,4 +1,4 @@
-"""What several aspects use: the training pixels as rows, and a histogram figure."""
+"""What several aspects use: the training pixels as rows, class names, a histogram figure."""
 
 import numpy as np
 
@@ -9,6 +9,19 @@ def training_rows(data):
     """The training images of ``data`` as one row of pixels each, and their labels."""
     X = data.X_train
     return X.reshape(len(X), -1), np.asarray(data.y_train)
+
+
+def class_name(label, target_names):
+    """The name of a class from its label (or its key in a record): the label itself where the
+    labels are the names (a user's file, an image folder), the name at its code where the
+    labels are codes 0..n-1 (MNIST, Fashion-MNIST: 3 is "Dress")."""
+    text = str(label)
+    if text in target_names:
+        return text
+    try:
+        return target_names[int(text)]
+    except (ValueError, IndexError):
+        return text
 
 
 def histogram_figure(counts, *, xlabel, ylabel, title, log=False):

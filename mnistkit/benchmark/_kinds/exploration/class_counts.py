@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from .._base import Fact, new_figure
+from .._base import Fact, ReportedFigure, new_figure
 from ._aspect import Aspect, register_aspect
+from ._common import class_name
 
 
 def class_counts(y):
@@ -17,6 +18,12 @@ class ClassCounts(Aspect):
     """How balanced the classes are."""
 
     name = "class-counts"
+    reported_figures = {
+        "n_train": ReportedFigure("training images", 0),
+        "n_test": ReportedFigure("test images", 0),
+        "smallest_class": ReportedFigure("training images of the rarest class", 0),
+        "largest_class": ReportedFigure("training images of the commonest class", 0),
+    }
 
     def measure(self, data):
         train, test = class_counts(np.asarray(data.y_train)), class_counts(data.y_test)
@@ -61,7 +68,7 @@ class ClassCounts(Aspect):
             labels = np.repeat(np.arange(len(counts)), list(counts.values()))
             plot_class_distribution(
                 labels,
-                target_names=[names[int(key)] for key in counts],
+                target_names=[class_name(key, names) for key in counts],
                 ax=ax,
                 title=f"{part} set ({sum(counts.values()):,} images)",
             )

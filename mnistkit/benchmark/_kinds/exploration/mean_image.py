@@ -4,7 +4,7 @@ import numpy as np
 
 from .._base import new_figure
 from ._aspect import Aspect, register_aspect
-from ._common import training_rows
+from ._common import class_name, training_rows
 
 
 @register_aspect
@@ -23,7 +23,7 @@ class MeanImage(Aspect):
         names = metrics["target_names"]
         return (
             "mean images drawn per class; least ink: "
-            f"{names[int(least)]} ({ink[least]:.1f}), most: {names[int(most)]} "
+            f"{class_name(least, names)} ({ink[least]:.1f}), most: {class_name(most, names)} "
             f"({ink[most]:.1f}) mean grey level"
         )
 
@@ -41,7 +41,7 @@ class MeanImage(Aspect):
         plot_class_means(
             images,
             labels,
-            target_names=[metrics["target_names"][int(k)] for k in np.unique(labels)],
+            target_names=[class_name(k, metrics["target_names"]) for k in np.unique(labels)],
             n_cols=n_cols,
             ax=figure.add_subplot(),
             title="Mean training image of each class",

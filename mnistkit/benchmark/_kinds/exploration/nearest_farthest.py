@@ -3,9 +3,9 @@ one farthest from it."""
 
 import numpy as np
 
-from .._base import new_figure
+from .._base import mosaic_figure
 from ._aspect import Aspect, register_aspect
-from ._common import training_rows
+from ._common import class_name, training_rows
 
 
 def nearest_and_farthest(X, y):
@@ -53,8 +53,6 @@ class NearestFarthest(Aspect):
         )
 
     def figures(self, metrics, training_data):
-        from ....plotting import image_mosaic
-
         data = training_data()
         if data is None:
             return []
@@ -64,14 +62,15 @@ class NearestFarthest(Aspect):
         if max(max(pair) for pair in picked.values()) >= len(images):
             return []  # indices of other training data than this machine has
         chosen = [picked[k][0] for k in order] + [picked[k][1] for k in order]
-        captions = [f"{names[int(k)]} nearest" for k in order] + [
-            f"{names[int(k)]} farthest" for k in order
+        captions = [f"{class_name(k, names)} nearest" for k in order] + [
+            f"{class_name(k, names)} farthest" for k in order
         ]
-        figure = new_figure((9, 2.8))
-        ax = figure.add_subplot()
-        image_mosaic(images[chosen], captions, n_cols=len(order), ax=ax, cmap="gray")
-        ax.set_xlabel("")
-        ax.set_title(
-            "Top row: nearest to the class mean; bottom row: farthest (Euclidean)", fontsize=10
+        figure = mosaic_figure(
+            images[chosen],
+            captions,
+            "Top row: nearest to the class mean; bottom row: farthest (Euclidean)",
+            n_cols=len(order),
+            tile=(0.9, 1.4),  # one class per column, two rows: narrower tiles than the default
+            cmap="gray",
         )
         return [("Nearest to and farthest from the class mean", "nearest-farthest", figure)]

@@ -6,7 +6,7 @@ registered with ``@register_aspect``; ``facts``, ``finding`` and ``figures`` as 
 
 import numpy as np
 
-from .._base import Fact
+from .._base import Fact, ReportedFigure
 from ._aspect import Aspect, register_aspect
 
 
@@ -15,6 +15,10 @@ class PixelStd(Aspect):
     """How spread the pixel values are (the lab's scaling argument)."""
 
     name = "pixel-std"
+    reported_figures = {
+        "pixel_std_train": ReportedFigure("standard deviation of all training pixels", 0.01),
+        "pixel_std_test": ReportedFigure("standard deviation of all test pixels", 0.01),
+    }
 
     def measure(self, data):
         return {
