@@ -17,6 +17,7 @@ import sys
 import numpy as np
 
 from ._base import BaseKerasClassifier
+from ._layers import parameter_counts
 from ._parameters import TRAINING_PARAMETER_CONSTRAINTS, document_training_parameters
 from ._trained import declared_input_shape, output_kind, trained_shapes
 
@@ -421,7 +422,8 @@ class KerasClassifier(BaseKerasClassifier):
         estimator.history_ = {}
         estimator.n_iter_ = 0
         estimator.schedule_epochs_ = None
-        estimator._record_parameter_counts()
+        estimator.parameter_counts_ = parameter_counts(network)
+        estimator.n_parameters_ = int(network.count_params())
         estimator._compile(keras, 1, None)  # a constant rate: fine-tuning recompiles
         return estimator
 

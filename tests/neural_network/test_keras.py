@@ -232,9 +232,18 @@ def test_warm_start_and_partial_fit(small_mnist):
     assert online.n_iter_ == 3
     # partial_fit after a cosine-scheduled fit keeps learning (constant rate, not the spent schedule)
     model = tiny_mlp(epochs=2).fit(X, y)
+    assert model.schedule_epochs_ == 2  # the schedule's state: the epochs it spans
     weights = model.model_.get_weights()[0].copy()
     model.partial_fit(X, y)
     assert model.n_iter_ == 3 and not np.array_equal(weights, model.model_.get_weights()[0])
+    assert model.schedule_epochs_ is None
+    # A warm-started fit after set_params(learning_rate_schedule="constant") leaves the spent
+    # cosine schedule too, for a constant rate.
+    model = tiny_mlp(epochs=2, warm_start=True).fit(X, y)
+    model.set_params(learning_rate_schedule="constant").fit(X, y)
+    rate = model.model_.optimizer.learning_rate
+    assert model.schedule_epochs_ is None
+    assert float(np.asarray(rate)) == pytest.approx(model.learning_rate)  # float32
 
 
 def test_early_stopping_restores_best(small_mnist):
@@ -445,3 +454,19 @@ def test_values_beyond_float32_are_an_error():
         ValueError, match=r"X has values up to 1e\+300, which do not fit in float32"
     ):
         KerasMLP(hidden_layer_sizes=(4,), epochs=1).fit(X, np.arange(20) % 2)
+
+
+def test_a_search_s_clone_and_a_worker_s_unpickling_start_keras_before_any_fit(monkeypatch):
+    # So GridSearchCV does not charge TensorFlow's start-up to its first candidate's fit time.
+    import pickle
+
+    from sklearn.base import clone
+
+    from mnistkit.neural_network import _base
+
+    calls = []
+    monkeypatch.setattr(_base, "import_keras", lambda: calls.append("keras"))
+    copy = clone(KerasMLP(hidden_layer_sizes=(8,)))
+    assert calls == ["keras"] and copy.hidden_layer_sizes == (8,)
+    pickle.loads(pickle.dumps(copy))
+    assert calls == ["keras", "keras"]
