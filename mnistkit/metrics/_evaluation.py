@@ -18,7 +18,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from ..utils._validation import labels_of_fit, network_summary
+from ..utils._validation import labels_of_fit
 from ._classification import _check_pair_of_labels, most_confused_pairs, specificity_score
 
 __all__ = ["ClassificationEvaluation", "evaluate", "evaluate_estimator"]
@@ -497,3 +497,20 @@ def evaluate_estimator(
     summary.pop("parameter_counts", None)
     evaluation.extras.update(summary)
     return evaluation
+
+
+def network_summary(estimator):
+    """What a fitted network (a pipeline's last step, or the estimator itself) recorded about
+    its training: ``history`` (per-epoch figures), ``n_parameters`` and ``parameter_counts``
+    (per layer), ``precision`` (the Keras dtype policy it trained in), each only where the
+    estimator has it."""
+    final = estimator[-1] if hasattr(estimator, "steps") else estimator
+    summary = {}
+    if getattr(final, "history_", None) is not None:
+        summary["history"] = final.history_
+    if hasattr(final, "n_parameters_"):
+        summary["n_parameters"] = int(final.n_parameters_)
+        summary["parameter_counts"] = dict(getattr(final, "parameter_counts_", {}))
+    if getattr(final, "precision_", None):
+        summary["precision"] = str(final.precision_)
+    return summary

@@ -135,20 +135,3 @@ def labels_of_fit(estimator, y):
     if labels is not None and not np.isin(np.asarray(y), labels).all():
         return None
     return labels
-
-
-def network_summary(estimator):
-    """What a fitted network (a pipeline's last step, or the estimator itself) recorded about
-    its training: ``history`` (per-epoch figures), ``n_parameters`` and ``parameter_counts``
-    (per layer), ``precision`` (the Keras dtype policy it trained in), each only where the
-    estimator has it."""
-    final = estimator[-1] if hasattr(estimator, "steps") else estimator
-    summary = {}
-    if getattr(final, "history_", None) is not None:
-        summary["history"] = final.history_
-    if hasattr(final, "n_parameters_"):
-        summary["n_parameters"] = int(final.n_parameters_)
-        summary["parameter_counts"] = dict(getattr(final, "parameter_counts_", {}))
-    if getattr(final, "precision_", None):
-        summary["precision"] = str(final.precision_)
-    return summary

@@ -4,7 +4,7 @@ lab's random 54k/6k split."""
 import numpy as np
 import pytest
 
-from mnistkit.benchmark._kinds.collate import confusion_cells
+from mnistkit.benchmark._kinds._base import confusion_cells
 from mnistkit.benchmark._kinds.exploration.class_counts import class_counts
 from mnistkit.benchmark._kinds.exploration.nearest_farthest import nearest_and_farthest
 from mnistkit.benchmark._records import Entry

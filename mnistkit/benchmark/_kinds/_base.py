@@ -269,6 +269,19 @@ def save_predictions(path, y_true, y_pred):
     atomic_write(path, buffer.getvalue())
 
 
+def confusion_cells(metrics, min_errors):
+    """'3 read as 5 (13)' for every off-diagonal confusion-matrix cell with ``min_errors``+."""
+    names = metrics["target_names"]
+    matrix = metrics["confusion_matrix"]
+    cells = [
+        (count, true, predicted)
+        for true, row in enumerate(matrix)
+        for predicted, count in enumerate(row)
+        if true != predicted and count >= min_errors
+    ]
+    return [f"{names[t]} read as {names[p]} ({c})" for c, t, p in sorted(cells, reverse=True)]
+
+
 def new_figure(figsize=(6, 4)):
     """A matplotlib Figure of its own, outside the global figure manager (the report is
     written headless, in any thread, and leaves a notebook user's figures alone)."""

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...utils._validation import network_summary
+from ...metrics._evaluation import network_summary
 from .._fields import between, suite_field, table_of
 from ._base import (
     EntryKind,
     Fact,
     ReportedFigure,
     build_model,
+    confusion_cells,
     jsonable_params,
     new_figure,
     qualified_param,
@@ -233,7 +234,6 @@ class ClassifierKind(EntryKind):
     def finding(self, result, outcomes=None):
         """Accuracy and loss, the train/validation gap, and the per-class diagnostics a lab
         report reads off a confusion matrix: the largest confusions, the weakest classes."""
-        from .collate import confusion_cells
 
         metrics = result.metrics
         words = [f"test accuracy {metrics['accuracy']:.4f}"]

@@ -8,25 +8,12 @@ current results, so it can never disagree with them or go stale behind them.
 from dataclasses import dataclass
 
 from .._fields import between, one_of, suite_field
-from ._base import EntryKind, register_kind
+from ._base import EntryKind, confusion_cells, register_kind
 
 
 def _ids(value):
     ok = value and all(isinstance(v, str) and v for v in value)
     return None if ok else "must be a non-empty array of entry ids"
-
-
-def confusion_cells(metrics, min_errors):
-    """'3 read as 5 (13)' for every off-diagonal confusion-matrix cell with ``min_errors``+."""
-    names = metrics["target_names"]
-    matrix = metrics["confusion_matrix"]
-    cells = [
-        (count, true, predicted)
-        for true, row in enumerate(matrix)
-        for predicted, count in enumerate(row)
-        if true != predicted and count >= min_errors
-    ]
-    return [f"{names[t]} read as {names[p]} ({c})" for c, t, p in sorted(cells, reverse=True)]
 
 
 def _gap(metrics):
