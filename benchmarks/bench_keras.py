@@ -1,18 +1,18 @@
 """The default KerasCNN and KerasMLP against the previous recipe, measured side by side in one run.
 
-Part 1: the CNN. The reference line is ``KerasCNN(**REFERENCE_CNN)``: the default of release 0.1.0
-before the strided first block, written out (batch 512, Adam at 0.008 with half an epoch of warm-up
-and cosine decay, three 3x3 blocks of 16/32/64 filters, stride 1, each pooled, the first unpadded,
-Dense 128 with dropout 0.4, 10 epochs), so that it stays the yardstick when the default changes.
-The default is ``KerasCNN(random_state=seed)``: now a 4x4 stride-2 first convolution of 16 filters,
-a pooled 3x3 block of 24 and an unpadded, unpooled 3x3 block of 48, otherwise the same. Three seeds
-each, alternated so that machine noise hits both, and every fit in a fresh Python process of its
-own (TensorFlow's import is not timed), so that no fit inherits another's threads, caches or
-memory. For each fit: fit seconds, test accuracy on the 10,000 MNIST test images, and the time to
-99.0% and 99.4% test accuracy (the training time until the end of the first epoch whose test
-accuracy reaches it, evaluated after training from a copy of the weights taken at the end of each
-epoch). Targets: mean accuracy of the default >= 99.35% in at most 0.6 times the reference's mean
-fit time. Both use ``precision="auto"``: on a CPU without bfloat16, or with
+Part 1: the CNN. The reference line is ``KerasCNN(**DEFAULT_BEFORE_SMOOTHING)``: the default
+before label smoothing, written out (a 4x4 stride-2 convolution of 16 filters, a pooled 3x3 block
+of 24 and an unpadded, unpooled 3x3 block of 48, Dense 128 with dropout 0.4, Adam at 0.008 with
+half an epoch of warm-up and cosine decay, 10 epochs of batch 512), so that it stays the
+yardstick when the default changes. The default is ``KerasCNN(random_state=seed)``: the same
+network trained with label smoothing 0.05. Three seeds each, alternated so that machine noise
+hits both, and every fit in a fresh Python process of its own (TensorFlow's import is not
+timed), so that no fit inherits another's threads, caches or memory. For each fit: fit
+seconds, test accuracy on the 10,000 MNIST test images, and the time to 99.0% and 99.4% test
+accuracy (the training time until the end of the first epoch whose test accuracy reaches it,
+evaluated after training from a copy of the weights taken at the end of each epoch). Targets:
+mean accuracy of the default >= 99.45% with no seed below 99.40%, in at most 1.05 times the
+reference's mean fit time. Both use ``precision="auto"``: on a CPU without bfloat16, or with
 ``ONEDNN_MAX_CPU_ISA=AVX2`` set to emulate one, that is float32. ``--cnn-params JSON`` fits a
 candidate (``KerasCNN(**params)``) in the default's place.
 
@@ -56,6 +56,25 @@ from mnistkit.datasets import load_fashion_mnist, load_mnist
 from mnistkit.neural_network import KerasCNN, KerasMLP
 from mnistkit.neural_network._backend import import_keras
 
+#: KerasCNN's default before label smoothing (its layout as "auto" resolves it on 28 x 28
+#: images, written out): part 1's reference line, the yardstick the default is held to.
+DEFAULT_BEFORE_SMOOTHING = dict(
+    filters=(16, 24, 48),
+    kernel_size=(4, 3, 3),
+    strides=(2, 1, 1),
+    pool_size=(None, 2, None),
+    padding=("valid", "same", "valid"),
+    dense_layer_sizes=(128,),
+    dense_dropout=0.4,
+    batch_size=512,
+    optimizer="adam",
+    learning_rate=0.008,
+    learning_rate_schedule="cosine",
+    warmup_epochs=0.5,
+    epochs=10,
+    label_smoothing=0.0,
+    test_time_shift=0,
+)
 #: KerasCNN's default before the strided first block (16/32/64, each block pooled), written
 #: out: part 1's reference line.
 REFERENCE_CNN = dict(
@@ -249,6 +268,7 @@ def one_fit(spec):
         params = {
             "fashion-recipe": FASHION_RECIPE,
             "reference": REFERENCE_CNN,
+            "before-smoothing": DEFAULT_BEFORE_SMOOTHING,
             "candidate": spec.get("params") or {},
         }.get(spec["what"], {})
         cls = KerasMLP if spec["what"] == "mlp" else KerasCNN
@@ -276,7 +296,7 @@ def part_cnn(seeds, candidate=None):
     name = f"KerasCNN(**{json.dumps(candidate)})" if candidate else "KerasCNN()"
     reference, new = [], []
     for seed in seeds:
-        ref = fit_in_subprocess("reference", "mnist", seed)
+        ref = fit_in_subprocess("before-smoothing", "mnist", seed)
         reference.append(ref)
         fit_line(
             f"reference ({ref['precision']}), seed {seed}",
@@ -302,9 +322,10 @@ def part_cnn(seeds, candidate=None):
         f"{np.mean([r['accuracy'] for r in reference]):.4f}\n"
         f"  {name}: mean fit {new_fit:.1f} s, mean accuracy {new_acc:.4f} "
         f"(min {min(r['accuracy'] for r in new):.4f})\n"
-        f"  fit time {new_fit / ref_fit:.2f} x the reference's; targets: mean accuracy >= 0.9935: "
-        f"{'PASS' if new_acc >= 0.9935 else 'FAIL'}, fit <= 0.6 x the reference's: "
-        f"{'PASS' if new_fit <= 0.6 * ref_fit else 'FAIL'}\n",
+        f"  fit time {new_fit / ref_fit:.2f} x the reference's; targets: mean accuracy >= 0.9945 "
+        f"with no seed below 0.9940: "
+        f"{'PASS' if new_acc >= 0.9945 and min(r['accuracy'] for r in new) >= 0.994 else 'FAIL'}"
+        f", fit <= 1.05 x the reference's: {'PASS' if new_fit <= 1.05 * ref_fit else 'FAIL'}\n",
         flush=True,
     )
 

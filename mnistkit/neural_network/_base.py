@@ -35,6 +35,7 @@ from ._data import (
     class_weight_factors,
     encode_targets,
     given_validation,
+    loss_targets,
     loss_weights,
     padded_rows,
     probabilities,
@@ -100,6 +101,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         factors = class_weight_factors(self.class_weight, self.classes_, codes)
         return loss_weights(codes, sample_weight, factors)
 
+    def _loss_spec(self):
+        """The loss to train with (a subclass may derive it from its own parameters)."""
+        return self.loss
+
     def _head(self):
         """``(units, activation)`` of the output layer: one sigmoid unit for two classes, one
         per label for multilabel targets, else a softmax over the classes."""
@@ -115,7 +120,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         n_outputs, _ = self._head()
         return target_encoding(
             keras,
-            self.loss,
+            self._loss_spec(),
             self.metrics,
             n_outputs=n_outputs,
             multilabel=bool(getattr(self, "multilabel_", False)),
@@ -160,7 +165,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             optimizer=optimizer,
             loss=make_loss(
                 keras,
-                self.loss,
+                self._loss_spec(),
                 binary=activation == "sigmoid",
                 one_hot=self._target_encoding(keras) == "one-hot",
             ),
@@ -233,16 +238,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         return X, codes, self._loss_weights(codes, sample_weight), validation
 
     def _targets(self, codes):
-        """What the network's loss takes: the 0/1 matrix for multilabel targets, float 0/1
-        for one sigmoid unit, one-hot rows for a categorical loss, else class codes."""
-        if codes.ndim == 2:
-            return codes
-        n_outputs, _ = self._head()
-        if n_outputs == 1:
-            return codes.astype(np.float32)
-        if self._target_encoding(import_keras()) == "one-hot":
-            return np.eye(n_outputs, dtype=np.float32)[codes]
-        return codes
+        """What the network's loss takes (:func:`~._data.loss_targets`)."""
+        return loss_targets(codes, self._head()[0], self._target_encoding(import_keras()))
 
     # --- Step 5: initialise, train ------------------------------------------------------------
 
@@ -299,9 +296,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
     def _forget_fit(self):
         """Remove every fitted attribute: a failed fit leaves no fitted-looking estimator."""
-        for name in [
-            name for name in vars(self) if name.endswith("_") and not name.startswith("__")
-        ]:
+        for name in [name for name in vars(self) if name.endswith("_") and name[:2] != "__"]:
             delattr(self, name)
 
     def _epochs(self, n_samples):
@@ -423,8 +418,12 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         X = self._prepare_inputs(X, reset=False)
         self._check_architecture(X.shape[1:])
-        output = predict_network(self.model_, padded_rows(X), max(self.batch_size, 512))
+        output = self._network_outputs(X)
         return probabilities(output[: len(X)], multilabel=getattr(self, "multilabel_", False))
+
+    def _network_outputs(self, X):
+        """The network's outputs (before any thresholding) for prepared inputs ``X``."""
+        return predict_network(self.model_, padded_rows(X), max(self.batch_size, 512))
 
     def predict(self, X):
         """Predicted class labels.
@@ -526,7 +525,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_clone__(self):
         # A search clones each candidate (and a process pool unpickles it) before timing its
         # fit: importing Keras here keeps TensorFlow's start-up (3.6 s of a 4.4 s first fit,
-        # 2-core AMD EPYC) out of the first candidate's fit time, so fit times compare networks.
+        # 2-core AMD EPYC, AVX512-BF16) out of the first candidate's fit time, so fit times
+        # compare networks.
         import_keras()
         return super().__sklearn_clone__()
 

@@ -27,11 +27,13 @@ __all__ = [
     "given_validation",
     "hold_out",
     "looks_like_pixels",
+    "loss_targets",
     "loss_weights",
     "mean_one",
     "padded_rows",
     "probabilities",
     "scale_inputs",
+    "shifted_images",
     "shuffled_batches",
     "split_validation",
 ]
@@ -424,3 +426,29 @@ def encode_multilabel(y, classes, *, owner):
             stacklevel=5,
         )
     return np.arange(n_labels), indicator.astype(np.float32)
+
+
+def shifted_images(images, rows, cols):
+    """``images`` (n, height, width, channels) moved ``rows`` pixels down and ``cols`` right
+    (negative: up, left), the uncovered border filled with zeros."""
+    shifted = np.zeros_like(images)
+    height, width = images.shape[1:3]
+    target = (slice(None), slice(max(rows, 0), height + min(rows, 0)))
+    source = (slice(None), slice(max(-rows, 0), height + min(-rows, 0)))
+    target += (slice(max(cols, 0), width + min(cols, 0)),)
+    source += (slice(max(-cols, 0), width + min(-cols, 0)),)
+    shifted[target] = images[source]
+    return shifted
+
+
+def loss_targets(codes, n_outputs, encoding):
+    """What the network's loss takes: the 0/1 matrix for multilabel targets, float 0/1 for one
+    sigmoid unit, one-hot rows for a categorical loss (``encoding="one-hot"``), else class
+    codes."""
+    if codes.ndim == 2:
+        return codes
+    if n_outputs == 1:
+        return codes.astype(np.float32)
+    if encoding == "one-hot":
+        return np.eye(n_outputs, dtype=np.float32)[codes]
+    return codes

@@ -470,3 +470,49 @@ def test_a_search_s_clone_and_a_worker_s_unpickling_start_keras_before_any_fit(m
     assert calls == ["keras"] and copy.hidden_layer_sizes == (8,)
     pickle.loads(pickle.dumps(copy))
     assert calls == ["keras", "keras"]
+
+
+# --- Label smoothing and test-time averaging ---------------------------------------------------
+
+
+def test_shifted_images_move_by_whole_pixels_and_fill_with_zeros():
+    from mnistkit.neural_network._data import shifted_images
+
+    images = np.arange(1, 10, dtype=np.float32).reshape(1, 3, 3, 1)
+    down = shifted_images(images, 1, 0)[0, :, :, 0]
+    np.testing.assert_array_equal(down, [[0, 0, 0], [1, 2, 3], [4, 5, 6]])
+    left = shifted_images(images, 0, -1)[0, :, :, 0]
+    np.testing.assert_array_equal(left, [[2, 3, 0], [5, 6, 0], [8, 9, 0]])
+    np.testing.assert_array_equal(shifted_images(images, 0, 0), images)
+
+
+def test_label_smoothing_trains_the_categorical_cross_entropy_and_refuses_a_loss_of_yours(
+    small_mnist,
+):
+    import keras
+
+    X, y, _, _ = small_mnist
+    model = tiny_cnn(epochs=1, label_smoothing=0.2).fit(X[:300], y[:300])
+    assert type(model.model_.loss).__name__ == "CategoricalCrossentropy"
+    assert model.model_.loss.get_config()["label_smoothing"] == pytest.approx(0.2)
+    binary = tiny_cnn(epochs=1).fit(X[:300], (y[:300] == 3))  # one sigmoid unit
+    assert type(binary.model_.loss).__name__ == "BinaryCrossentropy"
+    plain = tiny_cnn(epochs=1, label_smoothing=0).fit(X[:300], y[:300])
+    assert "label_smoothing" not in getattr(plain.model_.loss, "get_config", dict)()
+    with pytest.raises(ValueError, match="pass label_smoothing=0"):
+        tiny_cnn(loss=keras.losses.CategoricalFocalCrossentropy()).fit(X[:300], y[:300])
+
+
+def test_test_time_shift_averages_the_image_and_its_four_shifted_copies(small_mnist):
+    from mnistkit.neural_network._data import shifted_images
+
+    X, y, X_test, _ = small_mnist
+    model = tiny_cnn(epochs=1).fit(X[:300], y[:300])
+    images = X_test[:40].reshape(-1, 28, 28, 1).astype(np.float32) / 255
+    moves = [(0, 0), (2, 0), (-2, 0), (0, 2), (0, -2)]
+    expected = np.mean(
+        [model.predict_proba(shifted_images(images, *move) * 255) for move in moves], axis=0
+    )
+    model.set_params(test_time_shift=2)
+    np.testing.assert_allclose(model.predict_proba(X_test[:40]), expected, atol=1e-6)
+    assert (model.predict(X_test[:40]) == model.classes_[expected.argmax(axis=1)]).all()
