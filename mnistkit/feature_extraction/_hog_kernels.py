@@ -97,7 +97,10 @@ def _cell_histograms_8bit_colour(images, table_bins, table_magnitude, cell_rows,
 
     Each pixel takes the gradient of the channel whose magnitude is largest, the first on a
     tie (scikit-image's ``channel_axis`` rule, comparing the table's float64 magnitudes). A
-    kernel of its own because the channel loop costs the grayscale kernel half its speed.
+    kernel of its own because the channel loop costs the grayscale kernel half its speed. The
+    accumulation and the final division are written out in both kernels: moved into inlined
+    numba helpers they made the kernel 1.3 times slower (10,000 random 32 x 32 x 3 images,
+    8 x 8 cells: 0.24 s against 0.18 s, 2-core AMD EPYC with AVX512-BF16).
     """
     n_images, height, width, n_channels = images.shape
     n_cells_row, n_cells_col, n_bins = out.shape[1], out.shape[2], out.shape[3]
