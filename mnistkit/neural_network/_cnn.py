@@ -3,7 +3,7 @@
 from numbers import Integral, Real
 
 from ..utils import as_image_batch, flatten_images
-from ..utils._images import choose_image_shape
+from ..utils._images import choose_image_shape, record_image_shape
 from ..utils._sklearn_compat import Interval, StrOptions
 from ..utils._validation import check_int_pair
 from ._backend import import_keras
@@ -379,12 +379,7 @@ class KerasCNN(BaseKerasClassifier):
         images = as_image_batch(X, shape, max_channels=4, owner=name)
         if images.ndim == 3:
             images = images[..., None]
-        if reset:
-            self.image_shape_ = tuple(int(side) for side in images.shape[1:])
-        elif images.shape[1:] != self.image_shape_:
-            raise ValueError(
-                f"{name} was fitted on images of shape {self.image_shape_}; got {images.shape[1:]}."
-            )
+        record_image_shape(self, images.shape[1:], reset=reset)
         return images
 
     def _loss_spec(self):

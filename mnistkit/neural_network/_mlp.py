@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 from ..utils import flatten_images
+from ..utils._images import record_image_shape
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import BaseKerasClassifier
 from ._layers import dense_stack
@@ -148,17 +149,7 @@ class KerasMLP(BaseKerasClassifier):
     def _prepare_inputs(self, X, *, reset):
         # Image arrays are accepted and flattened: an MLP sees pixels as one vector.
         X, image_shape = flatten_images(X, max_channels=4, owner=type(self).__name__)
-        if reset:
-            self.image_shape_ = image_shape
-        elif image_shape is not None and getattr(self, "image_shape_", None) not in (
-            None,
-            image_shape,
-        ):
-            # (28, 28) and (14, 56) are both 784 pixels, but not the same pictures.
-            raise ValueError(
-                f"{type(self).__name__} was fitted on images of shape {self.image_shape_}; got "
-                f"images of shape {image_shape}. Pass images of the fitted shape (or flat rows)."
-            )
+        record_image_shape(self, image_shape, reset=reset, hint=" (or flat rows)")
         return super()._prepare_inputs(X, reset=reset)
 
     def _hidden_layers(self, keras):

@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._chunks import run_chunks
-from ..utils._images import check_image_batch, validate_images
+from ..utils._images import check_image_batch, record_image_shape, validate_images
 from ..utils._sklearn_compat import StrOptions, _fit_context
 
 __all__ = ["Deskewer", "deskew_images"]
@@ -193,15 +193,8 @@ class Deskewer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def _images(self, X, *, reset):
-        name = type(self).__name__
         images = validate_images(self, X, reset=reset, image_shape=self.image_shape)
-        if reset:
-            self.image_shape_ = tuple(images.shape[1:])
-        elif tuple(images.shape[1:]) != self.image_shape_:
-            raise ValueError(
-                f"{name} was fitted on images of shape {self.image_shape_}; got "
-                f"{tuple(images.shape[1:])}."
-            )
+        record_image_shape(self, images.shape[1:], reset=reset)
         return images
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -178,6 +178,23 @@ def validate_images(estimator, X, *, reset, image_shape=None, max_channels=1, de
     return as_image_batch(X, shape, max_channels=max_channels, owner=name)
 
 
+def record_image_shape(estimator, shape, *, reset, hint=""):
+    """Record ``shape`` as ``estimator.image_shape_`` on ``reset``; afterwards refuse images
+    of another shape, where both are known (``None``: flat rows, no shape). (28, 28) and
+    (14, 56) hold the same 784 pixels, but not the same pictures. The shared check of
+    :class:`~mnistkit.preprocessing.Deskewer`, ``KerasMLP`` and ``KerasCNN``; ``hint`` ends the
+    error."""
+    shape = None if shape is None else tuple(int(side) for side in shape)
+    if reset:
+        estimator.image_shape_ = shape
+    elif shape is not None and getattr(estimator, "image_shape_", None) not in (None, shape):
+        raise ValueError(
+            f"{type(estimator).__name__} was fitted on images of shape "
+            f"{estimator.image_shape_}; got {shape}. Pass images of the fitted shape{hint}."
+        )
+    return shape
+
+
 GRAYSCALE_FIX = "Convert colour images to grayscale first (e.g. skimage.color.rgb2gray)."
 
 
