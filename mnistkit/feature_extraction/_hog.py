@@ -156,7 +156,14 @@ def _check_images(images, channel_axis=None):
     )
     if not colour and images.ndim != 3:
         raise ValueError(f"hog_features expects grayscale images; got shape {images.shape}.")
-    if images.dtype.kind == "f" and not np.isfinite(images).all():
+    return images
+
+
+def _check_pixel_values(images, transform_sqrt, *, finite=True):
+    """The pixel checks HOG adds to an image batch's (``finite``: NaN and infinity too, which
+    ``validate_data`` has refused already for a transformer): values that would overflow the
+    float32 cell sums, and negative values under ``transform_sqrt``."""
+    if finite and images.dtype.kind == "f" and not np.isfinite(images).all():
         raise ValueError(
             "hog_features got images containing NaN or infinity; HOG needs finite pixels. "
             "Replace them (e.g. numpy.nan_to_num) before extracting features."
@@ -169,7 +176,11 @@ def _check_images(images, channel_axis=None):
                 f"summed in float32 (as in scikit-image), which overflows to inf for pixels "
                 f"beyond {_MAX_PIXEL:.0e}. Scale the images (pixels are 0-255 or 0-1)."
             )
-    return images
+    if transform_sqrt and images.dtype.kind in "if" and images.min(initial=0) < 0:
+        raise ValueError(
+            "transform_sqrt=True takes the square root of every pixel, but the images have "
+            "negative values. Rescale them to be non-negative or set transform_sqrt=False."
+        )
 
 
 def hog_features(
@@ -245,20 +256,44 @@ def hog_features(
     if not isinstance(chunk_size, Integral) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int; got {chunk_size!r}.")
     images = _check_images(images, _check_channel_axis(channel_axis))
-    if transform_sqrt and images.dtype.kind in "if" and images.min(initial=0) < 0:
-        raise ValueError(
-            "transform_sqrt=True takes the square root of every pixel, but the images have "
-            "negative values. Rescale them to be non-negative or set transform_sqrt=False."
-        )
-    grid = _grid(images.shape[1:3], pixels_per_cell, cells_per_block)
+    _check_pixel_values(images, transform_sqrt)
     out_dtype = _float_dtype(images.dtype) if dtype is None else np.dtype(dtype)
     if out_dtype not in (np.float32, np.float64):
         raise ValueError(
             f"dtype must be float32 or float64: HOG features are fractions (an integer dtype "
             f"would round them all to 0, float16 is not computed); got {out_dtype}."
         )
+    return _hog_batch(
+        images,
+        orientations,
+        pixels_per_cell,
+        cells_per_block,
+        block_norm,
+        transform_sqrt,
+        out_dtype,
+        chunk_size,
+        n_jobs,
+    )
+
+
+def _hog_batch(
+    images,
+    orientations,
+    pixels_per_cell,
+    cells_per_block,
+    block_norm,
+    transform_sqrt,
+    dtype,
+    chunk_size=_DEFAULT_CHUNK_SIZE,
+    n_jobs=None,
+):
+    """:func:`hog_features` of a batch already checked, with checked parameters (cells and
+    blocks as pairs, ``dtype`` float32 or float64): it trusts its input, as scikit-learn's
+    estimators call their private solvers once ``fit`` has validated, so a
+    :class:`HOGTransformer` validates its batch once."""
+    grid = _grid(images.shape[1:3], pixels_per_cell, cells_per_block)
     n_features = grid[2] * grid[3] * cells_per_block[0] * cells_per_block[1] * orientations
-    features = np.empty((len(images), n_features), dtype=out_dtype)
+    features = np.empty((len(images), n_features), dtype=dtype)
     norm_code = BLOCK_NORMS.index(block_norm)
 
     def process(start, stop):

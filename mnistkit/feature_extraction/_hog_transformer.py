@@ -8,7 +8,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..utils._images import validate_images
 from ..utils._sklearn_compat import Interval, Options, StrOptions, _fit_context
-from ._hog import BLOCK_NORMS, MAX_ORIENTATIONS, hog_features, hog_images, hog_output_shape
+from ._hog import (
+    BLOCK_NORMS,
+    MAX_ORIENTATIONS,
+    _check_parameters,
+    _check_pixel_values,
+    _hog_batch,
+    hog_images,
+    hog_output_shape,
+)
 
 __all__ = ["HOGTransformer"]
 
@@ -202,16 +210,19 @@ class HOGTransformer(TransformerMixin, BaseEstimator):
         dtype = self._output_dtype()
         if not hasattr(self, "image_shape_"):
             self._validate_params()
-        images = self._validate_images(X, reset=False)
-        return hog_features(
+        images = self._validate_images(X, reset=False)  # the one validation of the batch
+        _check_pixel_values(images, self.transform_sqrt, finite=False)  # finite: checked
+        orientations, pixels_per_cell, cells_per_block = _check_parameters(
+            self.orientations, self.pixels_per_cell, self.cells_per_block, self.block_norm
+        )
+        return _hog_batch(
             images,
-            orientations=self.orientations,
-            pixels_per_cell=self.pixels_per_cell,
-            cells_per_block=self.cells_per_block,
-            block_norm=self.block_norm,
-            transform_sqrt=self.transform_sqrt,
-            channel_axis=self.channel_axis,
-            dtype=dtype,
+            orientations,
+            pixels_per_cell,
+            cells_per_block,
+            self.block_norm,
+            self.transform_sqrt,
+            dtype,
             n_jobs=self.n_jobs,
         )
 
