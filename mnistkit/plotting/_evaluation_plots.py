@@ -11,7 +11,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from ..utils._validation import labels_of_fit
-from ._common import Display, as_images, image_mosaic
+from ._common import Display, as_images, image_mosaic, shortcut_of
 
 __all__ = [
     "ClassScoresDisplay",
@@ -421,6 +421,7 @@ class MisclassifiedDisplay(_EvaluationDisplay):
         return self
 
 
+@shortcut_of(ConfusionMatrixDisplay, ConfusionMatrixDisplay.plot)
 def plot_confusion_matrix(
     evaluation, *, normalize=False, highlight_errors=False, ax=None, cmap=None, title=None
 ):
@@ -428,25 +429,7 @@ def plot_confusion_matrix(
 
     A shortcut for ``ConfusionMatrixDisplay(evaluation).plot(...).ax_``.
 
-    Parameters
-    ----------
-    evaluation : ClassificationEvaluation
-        From :func:`mnistkit.metrics.evaluate`.
-    normalize : bool, default=False
-        Show each row divided by its total (recall on the diagonal) instead of counts.
-    highlight_errors : bool, default=False
-        Colour only the errors, on their own scale, so that the most confused pairs of an
-        accurate classifier stand out (see :meth:`ConfusionMatrixDisplay.plot`).
-    ax : matplotlib.axes.Axes, default=None
-        Where to draw; ``None`` makes a new pyplot figure (shown in a notebook).
-    cmap : str, default=None
-        Colour map; ``None`` is ``"Blues"``, or ``"Reds"`` with ``highlight_errors``.
-    title : str, default=None
-        Title; ``None`` writes one with the accuracy.
-
-    Returns
-    -------
-    ax : matplotlib.axes.Axes
+    {parameters}
 
     Examples
     --------
@@ -462,51 +445,24 @@ def plot_confusion_matrix(
     ).ax_
 
 
+@shortcut_of(ClassScoresDisplay, ClassScoresDisplay.plot)
 def plot_per_class_f1(evaluation, *, ax=None, title=None):
     """Bar chart of per-class precision, recall and F1.
 
     A shortcut for ``ClassScoresDisplay(evaluation).plot(...).ax_``.
 
-    Parameters
-    ----------
-    evaluation : ClassificationEvaluation
-        From :func:`mnistkit.metrics.evaluate`.
-    ax : matplotlib.axes.Axes, default=None
-        Where to draw; ``None`` makes a new pyplot figure (shown in a notebook).
-    title : str, default=None
-        Title.
-
-    Returns
-    -------
-    ax : matplotlib.axes.Axes
+    {parameters}
     """
     return ClassScoresDisplay(evaluation).plot(title=title, ax=ax).ax_
 
 
+@shortcut_of(MisclassifiedDisplay, MisclassifiedDisplay.plot)
 def plot_misclassified(evaluation, images=None, *, n_images=25, n_cols=5, ax=None, title=None):
     """A grid of misclassified test images captioned "true -> predicted".
 
     A shortcut for ``MisclassifiedDisplay(evaluation, images).plot(...).ax_``.
 
-    Parameters
-    ----------
-    evaluation : ClassificationEvaluation
-        From :func:`mnistkit.metrics.evaluate` (with ``images=``) or any evaluation plus
-        ``images``.
-    images : ndarray of shape (n_samples, height, width) or (n_samples, n_pixels), default=None
-        The test images; ``None`` uses ``evaluation.images``.
-    n_images : int, default=25
-        How many mistakes to show (the first ones in test order).
-    n_cols : int, default=5
-        Images per row.
-    ax : matplotlib.axes.Axes, default=None
-        Where to draw; ``None`` makes a new pyplot figure (shown in a notebook).
-    title : str, default=None
-        Title.
-
-    Returns
-    -------
-    ax : matplotlib.axes.Axes
+    {parameters}
     """
     display = MisclassifiedDisplay(evaluation, images)
     return display.plot(n_images=n_images, n_cols=n_cols, title=title, ax=ax).ax_

@@ -7,7 +7,7 @@ training history holds) than the plots of a classifier's predictions.
 import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
-from ._common import Display
+from ._common import Display, shortcut_of
 
 __all__ = ["TrainingHistoryDisplay", "plot_learning_curves"]
 
@@ -160,29 +160,13 @@ def _curve_scale(metric, series):
     return "linear"
 
 
+@shortcut_of(TrainingHistoryDisplay, TrainingHistoryDisplay.plot)
 def plot_learning_curves(history, *, metric="loss", ax=None, title=None, scale="auto"):
     """Training and validation curves per epoch, to judge under- and overfitting.
 
     A shortcut for ``TrainingHistoryDisplay(history).plot(...).ax_``.
 
-    Parameters
-    ----------
-    history : dict
-        Per-epoch lists as in a mnistkit network's ``history_`` (``loss``, ``val_loss``,
-        ``accuracy``, ``val_accuracy``).
-    metric : str, default="loss"
-        Which curve pair to draw: ``"loss"`` or ``"accuracy"``.
-    ax : matplotlib.axes.Axes, default=None
-        Where to draw; ``None`` makes a new pyplot figure (shown in a notebook).
-    title : str, default=None
-        Title.
-    scale : {"auto", "linear", "log", "logit"}, default="auto"
-        The y axis scale; ``"auto"`` picks logit for accuracy and log for a loss spanning a
-        factor of four (see :meth:`TrainingHistoryDisplay.plot`).
-
-    Returns
-    -------
-    ax : matplotlib.axes.Axes
+    {parameters}
 
     Examples
     --------
