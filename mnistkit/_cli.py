@@ -56,10 +56,7 @@ def _benchmark_run(args):
         suite,
         out,
         n_jobs=args.n_jobs,
-        backend=args.backend,
-        scheduler=args.scheduler,
-        connect_timeout=args.connect_timeout,
-        wait_for_workers=args.wait_for_workers,
+        backend=_backend(args),
         force=args.force,
         only=only,
         progress=not (args.no_progress or args.quiet),
@@ -82,6 +79,15 @@ def _benchmark_run(args):
         index = write_report(out)
         print(f"Report: {index} (and {index.with_name('summary.md')})")
     return 1 if summary.n_failed or summary.n_data_missing else 0
+
+
+def _backend(args):
+    """The run's backend: joblib's by name, or Dask's settings from the command line."""
+    if args.backend != "dask":
+        return args.backend
+    from .benchmark import DaskBackend
+
+    return DaskBackend(args.scheduler, args.connect_timeout, args.wait_for_workers)
 
 
 def _duration(seconds):

@@ -4,6 +4,7 @@ Entry kinds (``classifier``, ``clustering``, ``pca``, ``sweep``) are objects reg
 :mod:`mnistkit.benchmark._kinds`; each owns its suite keys, its run, its figures and pictures.
 """
 
+from ._dask import DaskBackend
 from ._fields import SuiteError
 from ._kinds import EntryKind, Fact, get_kind, kind_names, register_kind
 from ._objects import compare
@@ -16,6 +17,7 @@ from ._suite import Suite, find_suite, list_suites, load_suite
 __all__ = [
     "RESULT_COLUMNS",
     "CorruptRecordError",
+    "DaskBackend",
     "Entry",
     "EntryKind",
     "Fact",

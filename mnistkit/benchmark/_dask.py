@@ -19,13 +19,42 @@ import shutil
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..utils._extras import import_optional
 from ._isolated import Task, record_failure, run_isolated
 from ._records import FAILED, Entry, Result, predictions_path, record_path
 
-__all__ = ["NoWorkerError", "cluster_client", "run_on_cluster", "run_on_worker"]
+__all__ = ["DaskBackend", "NoWorkerError", "cluster_client", "run_on_cluster", "run_on_worker"]
+
+
+@dataclass(frozen=True)
+class DaskBackend:
+    """Where and how :func:`~mnistkit.benchmark.run_suite` runs entries on Dask: each run a
+    Dask future whose worker sends its record back (the workers need mnistkit and the data
+    sets they run, no shared file system). ``backend="dask"`` is ``DaskBackend()``.
+
+    Parameters
+    ----------
+    scheduler : str, default=None
+        Address of the Dask scheduler (``tcp://host:8786``); ``None`` starts a local cluster
+        of ``n_jobs`` worker processes.
+    connect_timeout : float, default=30
+        Seconds to wait for the scheduler to answer.
+    wait_for_workers : float, default=300
+        Seconds the run waits while no Dask worker is connected before it stops.
+
+    Examples
+    --------
+    >>> from mnistkit.benchmark import DaskBackend
+    >>> DaskBackend("tcp://10.0.0.5:8786", wait_for_workers=600).connect_timeout
+    30
+    """
+
+    scheduler: str | None = None
+    connect_timeout: float = 30
+    wait_for_workers: float = 300
 
 
 class NoWorkerError(RuntimeError):

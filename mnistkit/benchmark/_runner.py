@@ -184,9 +184,6 @@ def run_suite(
     *,
     n_jobs=1,
     backend=None,
-    scheduler=None,
-    connect_timeout=30,
-    wait_for_workers=300,
     force=False,
     only=None,
     progress=True,
@@ -202,19 +199,13 @@ def run_suite(
         Where results go (``entries/<id>/repeat-<i>.json``, predictions, ``run.json``); a
         relative path is taken from the current folder, also with a Dask cluster.
     n_jobs : int, default=1
-        Runs at once on this machine: joblib's workers, or with ``backend="dask"`` and no
-        ``scheduler`` the local cluster's worker processes. On a cluster of your own its worker
-        threads decide, and ``n_jobs`` other than 1 is refused.
-    backend : {None, "loky", "threading", "dask"}, default=None
-        How runs are spread: joblib's ``"loky"`` (the default) or ``"threading"``, or
-        ``"dask"``: each run a Dask future whose worker sends its record back (the workers need
-        mnistkit and the data sets they run, no shared file system).
-    scheduler : str, default=None
-        Address of the Dask scheduler (``tcp://host:8786``); ``None`` starts a local cluster.
-    connect_timeout : float, default=30
-        Seconds to wait for the scheduler to answer.
-    wait_for_workers : float, default=300
-        Seconds the run waits while no Dask worker is connected before it stops.
+        Runs at once on this machine: joblib's workers, or on Dask without a scheduler the
+        local cluster's worker processes. On a cluster of your own its worker threads decide,
+        and ``n_jobs`` other than 1 is refused.
+    backend : {None, "loky", "threading", "dask"} or DaskBackend, default=None
+        How runs are spread: joblib's ``"loky"`` (the default) or ``"threading"``, or Dask:
+        ``"dask"`` on a local cluster, a :class:`DaskBackend` for a scheduler of your own and
+        its time limits.
     force : bool, default=False
         Run everything again, also the runs whose records are current.
     only : list of str, default=None
@@ -229,27 +220,32 @@ def run_suite(
     -------
     summary : RunSummary
     """
+    from ._dask import DaskBackend
+
     if not hasattr(suite, "entries"):
         suite = load_suite(suite)
-    if backend == "dask" and scheduler and n_jobs != 1:
+    dask = DaskBackend() if backend == "dask" else backend
+    if not isinstance(dask, DaskBackend):
+        dask = None
+    if dask is not None and dask.scheduler and n_jobs != 1:
         raise ValueError(
             f"n_jobs={n_jobs} has no effect on a Dask cluster of your own: its workers' threads "
             "decide how many entries run at once. Leave --n-jobs out (start more workers, or "
             "workers with more threads, to run more at once)."
         )
-    if scheduler and backend != "dask":
-        raise ValueError("A Dask scheduler is used with backend='dask' (--backend dask) only.")
     results_dir = check_results_folder(results_dir)
     with contextlib.ExitStack() as stack:
         stack.enter_context(_terminate_as_interrupt())
         stack.enter_context(FolderLock(results_dir, "results folder"))
         client = None
-        if backend == "dask":
+        if dask is not None:
             from ._dask import cluster_client
 
             # Connected before anything is written: a failed start leaves no run.json.
             client = stack.enter_context(
-                cluster_client(scheduler, n_workers=n_jobs, connect_timeout=connect_timeout)
+                cluster_client(
+                    dask.scheduler, n_workers=n_jobs, connect_timeout=dask.connect_timeout
+                )
             )
         todo, current = _prepare(suite, results_dir, only, force, echo)
         statuses, errors = {}, {}
@@ -274,7 +270,7 @@ def run_suite(
                     todo,
                     results_dir,
                     finished,
-                    wait_for_workers=wait_for_workers,
+                    wait_for_workers=dask.wait_for_workers,
                     echo=echo,
                 )
             else:

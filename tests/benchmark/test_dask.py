@@ -16,7 +16,7 @@ import time
 import psutil
 import pytest
 
-from mnistkit.benchmark import Result, load_suite, run_suite
+from mnistkit.benchmark import DaskBackend, Result, load_suite, run_suite
 from mnistkit.benchmark._records import record_path
 
 distributed = pytest.importorskip("distributed")
@@ -194,7 +194,7 @@ def test_a_relative_out_gets_every_record_once_although_a_worker_is_killed_mid_e
     monkeypatch.chdir(client_folder)  # the workers run in folders of their own
     thread, killed = _kill_when_running(cluster)
     summary = run_suite(
-        suite, "results/cluster", backend="dask", scheduler=cluster.address, progress=False
+        suite, "results/cluster", backend=DaskBackend(cluster.address), progress=False
     )
     thread.join(timeout=60)
     assert len(killed) == 1 and len(cluster.alive()) == 1
@@ -227,7 +227,7 @@ def test_an_entry_that_kills_its_workers_is_a_failed_record_and_the_run_goes_on(
     cluster = cluster_factory(n_workers=2, allowed_failures=0)
     thread, _ = _kill_when_running(cluster)
     summary = run_suite(
-        suite, tmp_path / "out", backend="dask", scheduler=cluster.address, progress=False
+        suite, tmp_path / "out", backend=DaskBackend(cluster.address), progress=False
     )
     thread.join(timeout=60)
     failed = [name for name, status in summary.statuses.items() if status == "failed"]
@@ -277,9 +277,7 @@ def test_a_scheduler_that_does_not_answer_is_named_and_nothing_is_written(suite,
         run_suite(
             suite,
             out,
-            backend="dask",
-            scheduler="tcp://127.0.0.1:9",
-            connect_timeout=1,
+            backend=DaskBackend("tcp://127.0.0.1:9", connect_timeout=1),
             progress=False,
         )
     assert not (out / "run.json").exists() and not (out / "entries").exists()
@@ -297,9 +295,7 @@ def test_a_run_without_workers_says_so_and_stops_after_its_limit(cluster_factory
         run_suite(
             suite,
             tmp_path / "out",
-            backend="dask",
-            scheduler=cluster.address,
-            wait_for_workers=3,
+            backend=DaskBackend(cluster.address, wait_for_workers=3),
             progress=False,
             echo=said.append,
         )
@@ -312,7 +308,7 @@ def test_a_run_without_workers_says_so_and_stops_after_its_limit(cluster_factory
 
 def test_n_jobs_on_a_cluster_of_ones_own_is_refused(suite, tmp_path):
     with pytest.raises(ValueError, match=r"n_jobs=2 has no effect on a Dask cluster of your own"):
-        run_suite(suite, tmp_path, n_jobs=2, backend="dask", scheduler="tcp://127.0.0.1:9")
+        run_suite(suite, tmp_path, n_jobs=2, backend=DaskBackend("tcp://127.0.0.1:9"))
 
 
 def test_dask_missing_names_the_extra(suite, tmp_path, monkeypatch):
