@@ -1,7 +1,6 @@
-"""Sample weights with metadata routing, the stratified hold-out, callbacks, native saving."""
+"""Sample weights with metadata routing, the stratified hold-out, callbacks."""
 
 import pickle
-import zipfile
 
 import numpy as np
 import pytest
@@ -11,7 +10,7 @@ from sklearn.metrics import accuracy_score, make_scorer
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
-from mnistkit.neural_network import KerasCNN, KerasMLP
+from mnistkit.neural_network import KerasMLP
 from mnistkit.neural_network._data import hold_out
 from mnistkit.preprocessing import PixelScaler
 
@@ -131,35 +130,6 @@ def test_callbacks_are_fresh_copies_per_fit_and_checkpoints_resume(small_mnist, 
     assert pickle.loads(pickle.dumps(plain)).predict(X[:20]).shape == (20,)
     with pytest.raises(TypeError, match=r"callbacks\[0\] is a str, not a keras.callbacks.Callback"):
         tiny_mlp(callbacks=["checkpoint"]).fit(X, y)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "make",
-    [tiny_mlp, lambda **p: KerasCNN((4,), dense_layer_sizes=(8,), epochs=1, random_state=0, **p)],
-)
-def test_save_and_load_without_pickle(small_mnist, tmp_path, make):
-    import keras
-
-    X, y = small_mnist[0][:400], np.array(list("abcdefghij"))[small_mnist[1][:400]]
-    model = make(class_weight={"a": 2.0}).fit(X, y)
-    path = model.save(tmp_path / "model.keras")
-    loaded = type(model).load(path)
-    assert_array_equal(loaded.predict(X[:50]), model.predict(X[:50]))
-    assert loaded.get_params() == model.get_params()
-    for name in ("classes_", "n_features_in_", "history_", "input_scaled_", "n_parameters_"):
-        assert np.all(getattr(loaded, name) == getattr(model, name)), name
-    assert isinstance(keras.saving.load_model(path), keras.Model)  # still a plain Keras file
-    with zipfile.ZipFile(path) as archive:
-        assert "mnistkit.json" in archive.namelist()
-    # Resuming: warm_start continues from the saved weights.
-    resumed = loaded.set_params(warm_start=True).fit(X, y)
-    assert len(resumed.history_["loss"]) == 2 * len(model.history_["loss"])
-    with pytest.raises(ValueError, match=r"must end in '.keras'"):
-        model.save(tmp_path / "model.pkl")
-    other = KerasCNN if isinstance(model, KerasMLP) else KerasMLP
-    with pytest.raises(ValueError, match=f"holds a {type(model).__name__}, not a {other.__name__}"):
-        other.load(path)
 
 
 @pytest.mark.slow
