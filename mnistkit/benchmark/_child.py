@@ -232,10 +232,26 @@ def _watch_runner(runner, scratch=None, parent=None, interval=0.25):
 
 def main(argv=None):
     """The runner's child process: reads its task (JSON) from stdin, or from the file
-    ``argv[0]`` when one is given."""
-    argv = sys.argv[1:] if argv is None else argv
-    text = Path(argv[0]).read_text(encoding="utf-8") if argv else sys.stdin.read()
-    task = json.loads(text)
+    ``argv[0]`` when one is given.
+
+    ``--parent PID [--scratch FOLDER]`` before that start the watch at once: a parent killed
+    before it has sent the whole task (a Dask worker killed just after starting this process)
+    would otherwise leave this process waiting on a broken task and the scratch folder behind.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    early = {}
+    while len(argv) >= 2 and argv[0] in ("--parent", "--scratch"):
+        early[argv[0][2:]] = argv[1]
+        argv = argv[2:]
+    if "parent" in early:
+        _watch_runner(None, early.get("scratch"), int(early["parent"]))
+    try:
+        text = Path(argv[0]).read_text(encoding="utf-8") if argv else sys.stdin.read()
+        task = json.loads(text)
+    except (OSError, ValueError):
+        if early.get("scratch"):  # a task cut short: its parent is gone, and nothing ran here
+            shutil.rmtree(early["scratch"], ignore_errors=True)
+        raise
     _watch_runner(task.get("runner"), task.get("scratch"), task.get("parent"))
     result = run_entry(
         Entry.from_dict(task["entry"]),

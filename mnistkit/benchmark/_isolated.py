@@ -148,8 +148,12 @@ def run_isolated(task, results_dir, runner=None, *, worker=None, should_stop=Non
         "scratch": str(results_dir) if worker else None,
     }
     start = time.perf_counter()
+    # The parent and the scratch folder on the command line too: the child watches them before
+    # it has read its task, which a parent killed at once never finishes sending.
+    early = ["--parent", str(payload["parent"])]
+    early += ["--scratch", payload["scratch"]] if payload["scratch"] else []
     returncode, stderr, timed_out = _run_child(
-        [sys.executable, "-c", _CHILD], json.dumps(payload), entry.time_limit, should_stop
+        [sys.executable, "-c", _CHILD, *early], json.dumps(payload), entry.time_limit, should_stop
     )
     if timed_out:
         message = f"exceeded its time limit of {entry.time_limit:.0f} s and was stopped"

@@ -587,3 +587,42 @@ def test_a_figure_whose_bytes_were_replaced_is_written_again(results, manifest):
         digest = path.stem.rsplit("-", 1)[1]
         assert hashlib.sha256(path.read_bytes()).hexdigest()[:10] == digest
     assert {p.name for p in (report / "figures").iterdir()} == {p.name for p in figures}
+
+
+@pytest.mark.slow
+def test_an_entry_process_whose_parent_dies_before_sending_its_task_removes_its_scratch(
+    tmp_path,
+):
+    # A Dask worker killed just after starting an entry's process never finishes sending the
+    # task; the process was told its parent and scratch folder on its command line, so it
+    # still removes the folder and stops (the folder would otherwise stay on the worker).
+    import contextlib
+
+    import psutil
+
+    from mnistkit.benchmark._isolated import _CHILD
+
+    scratch = tmp_path / "mnistkit-entry-x"
+    scratch.mkdir()
+    middle = (
+        "import subprocess, sys, os\n"
+        f"child = subprocess.Popen([sys.executable, '-c', {_CHILD!r}, '--parent', "
+        f"str(os.getpid()), '--scratch', {str(scratch)!r}], stdin=subprocess.PIPE, "
+        "start_new_session=True)\n"
+        "print(child.pid, flush=True)\n"
+        "os._exit(0)  # gone before writing the task: the child's stdin stays open, unwritten\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", middle], capture_output=True, text=True, check=True, timeout=60
+    )
+    child = int(done.stdout.split()[0])
+
+    def running():  # an exited child whose new parent has not reaped it yet is not running
+        with contextlib.suppress(psutil.NoSuchProcess):
+            return psutil.Process(child).status() != psutil.STATUS_ZOMBIE
+        return False
+
+    deadline = time.monotonic() + 60
+    while (scratch.exists() or running()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not scratch.exists() and not running()
