@@ -32,6 +32,7 @@ from ..utils._files import atomic_write, remove_abandoned_temporaries
 from ..utils._lock import LOCK_NAME, FolderLock
 from ..utils._quiet import quiet_tensorflow_logs
 from ._child import environment
+from ._dask import DaskBackend, cluster_client, run_on_cluster
 from ._data import DataIdentities
 from ._isolated import Task, run_isolated
 from ._records import (
@@ -220,8 +221,6 @@ def run_suite(
     -------
     summary : RunSummary
     """
-    from ._dask import DaskBackend
-
     if not hasattr(suite, "entries"):
         suite = load_suite(suite)
     dask = DaskBackend() if backend == "dask" else backend
@@ -239,8 +238,6 @@ def run_suite(
         stack.enter_context(FolderLock(results_dir, "results folder"))
         client = None
         if dask is not None:
-            from ._dask import cluster_client
-
             # Connected before anything is written: a failed start leaves no run.json.
             client = stack.enter_context(
                 cluster_client(
@@ -263,8 +260,6 @@ def run_suite(
                         echo(finished_line(by_name[name], results_dir, status, error))
 
             if client is not None:
-                from ._dask import run_on_cluster
-
                 run_on_cluster(
                     client,
                     todo,
