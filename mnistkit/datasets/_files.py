@@ -122,9 +122,14 @@ def _read_csv(path, label_column):
     pixels = table.drop(columns=[label_column])
     text = [name for name, kind in pixels.dtypes.items() if not pd.api.types.is_numeric_dtype(kind)]
     if text:
+        # The first value that is not a number (a column of numbers with one stray word is
+        # read as text whole: its first value would be a number).
+        column = pixels[text[0]]
+        stray = column[pd.to_numeric(column, errors="coerce").isna() & column.notna()]
+        row, value = (stray.index[0], stray.iloc[0]) if len(stray) else (0, column.iloc[0])
         raise DataFileError(
-            f"{path}: pixel column {text[0]!r} holds text (e.g. "
-            f"{pixels[text[0]].iloc[0]!r}), not numbers"
+            f"{path}: pixel column {text[0]!r} holds text (e.g. {value!r}), not numbers "
+            f"(line {row + 2} of the file)"
             + (f"; so do {len(text) - 1} more columns" if len(text) > 1 else "")
             + f". Every column but {label_column!r} must be a pixel value."
         )

@@ -143,6 +143,12 @@ def _write(path, data):
             ),
             r"pixel column 'pixel3' holds text \(e.g. 'a'\), not numbers",
         ),
+        (  # one stray word lower down: that word and its line are named
+            lambda p, im: _write(
+                p / "x.csv", b"label,pixel1,pixel2,pixel3,pixel4\n1,0,0,5,0\n2,0,0,b,0\n"
+            ),
+            r"pixel column 'pixel3' holds text \(e.g. 'b'\), not numbers \(line 3 of the file\)",
+        ),
         (
             lambda p, im: _write(p / "x.csv", b"label,pixel1,pixel2,pixel3\n1,0,0,0\n2,0,0,0\n"),
             r"3 pixel columns is not a square image",
