@@ -299,7 +299,10 @@ def mosaic_figure(images, captions, title, *, n_cols, tile=(1.4, 1.7), **mosaic_
     from ...plotting import image_mosaic
 
     n_rows = -(-len(images) // n_cols)
-    figure = new_figure((tile[0] * n_cols + 0.4, tile[1] * n_rows + 0.6))
+    # Wide enough for the title too (about 0.08 inch a character at 10 points): a strip of a
+    # few pictures would clip it.
+    width = max(tile[0] * n_cols + 0.4, 0.08 * len(title) + 0.4)
+    figure = new_figure((width, tile[1] * n_rows + 0.6))
     ax = figure.add_subplot()
     image_mosaic(images, captions, n_cols=n_cols, ax=ax, **mosaic_kwargs)
     ax.set_xlabel("")

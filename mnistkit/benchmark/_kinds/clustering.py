@@ -109,7 +109,7 @@ class ClusteringKind(EntryKind):
         figure = mosaic_figure(
             means.reshape(-1, side, side),
             captions,
-            "Mean image of each cluster: its commonest digit (its size)",
+            "Mean image of each cluster: its commonest class (its size)",
             n_cols=5 if len(means) <= 10 else 10,
         )
         figures.append(("Mean image of each cluster", "cluster-means", figure))
