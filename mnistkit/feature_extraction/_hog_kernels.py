@@ -34,10 +34,13 @@ def _orientation_degrees(g_row, g_col):
 
 @functools.lru_cache(maxsize=16)
 def _integer_gradient_table(orientations):
-    """Orientation bin and magnitude of every integer gradient pair in [-255, 255]^2.
+    """Orientation bin of every integer gradient pair in [-255, 255]^2, and magnitude of every
+    pair in [0, 255]^2.
 
-    Entry ``(g_row + 255) * 511 + (g_col + 255)``; bin -1 marks an angle outside every bin
-    (scikit-image skips such pixels).
+    Bins at ``(g_row + 255) * 511 + (g_col + 255)``; bin -1 marks an angle outside every bin
+    (scikit-image skips such pixels). Magnitudes at ``abs(g_row) * 256 + abs(g_col)``: the
+    magnitude does not depend on the signs (``hypot`` takes absolute values), and the quarter
+    table (512 KB) stays in a core's cache beside the bins where the full one (2 MB) did not.
     """
     values = np.arange(-255, 256, dtype=np.float64)
     g_row = np.ascontiguousarray(np.repeat(values, values.size))
@@ -47,7 +50,8 @@ def _integer_gradient_table(orientations):
     bins = np.full(degrees.shape, -1, dtype=np.int16)
     for i in range(orientations):
         bins[(degrees < boundaries[i + 1]) & (degrees >= boundaries[i])] = i
-    return bins, np.hypot(g_col, g_row)
+    sides = np.arange(256, dtype=np.float64)
+    return bins, np.hypot(sides[:, np.newaxis], sides[np.newaxis, :]).ravel()
 
 
 @numba.njit(nogil=True, cache=True)
@@ -76,13 +80,13 @@ def _cell_histograms_8bit(images, table_bins, table_magnitude, cell_rows, cell_c
                     g_col = np.int32(images[i, y, x + 1]) - np.int32(images[i, y, x - 1])
                 if g_row == 0 and g_col == 0:
                     continue  # adds a zero magnitude: nothing to do
-                entry = (g_row + 255) * 511 + (g_col + 255)
-                b = table_bins[entry]
+                b = table_bins[(g_row + 255) * 511 + (g_col + 255)]
                 if b >= 0:
                     cell_col = cell_of_column[x]
                     # float32 running sum, as scikit-image's `cdef float total`.
                     totals[cell_row, cell_col, b] = np.float32(
-                        totals[cell_row, cell_col, b] + table_magnitude[entry]
+                        totals[cell_row, cell_col, b]
+                        + table_magnitude[abs(g_row) * 256 + abs(g_col)]
                     )
         for cell_row in range(n_cells_row):
             for cell_col in range(n_cells_col):
@@ -100,7 +104,10 @@ def _cell_histograms_8bit_colour(images, table_bins, table_magnitude, cell_rows,
     kernel of its own because the channel loop costs the grayscale kernel half its speed. The
     accumulation and the final division are written out in both kernels: moved into inlined
     numba helpers they made the kernel 1.3 times slower (10,000 random 32 x 32 x 3 images,
-    8 x 8 cells: 0.24 s against 0.18 s, 2-core AMD EPYC with AVX512-BF16).
+    8 x 8 cells: 0.24 s against 0.18 s, 2-core AMD EPYC with AVX512-BF16). The channel is
+    chosen with selects instead of ``continue`` branches and the magnitudes come from the
+    quarter table: together 0.10-0.12 s against 0.18-0.22 s for the same images, machine and
+    cells.
     """
     n_images, height, width, n_channels = images.shape
     n_cells_row, n_cells_col, n_bins = out.shape[1], out.shape[2], out.shape[3]
@@ -114,7 +121,8 @@ def _cell_histograms_8bit_colour(images, table_bins, table_magnitude, cell_rows,
             interior_row = 0 < y < height - 1
             for x in range(n_cells_col * cell_cols):
                 interior_col = 0 < x < width - 1
-                entry = 0
+                best_row = 0
+                best_col = 0
                 largest = 0  # squared magnitude, exact in integers
                 for c in range(n_channels):
                     g_row = 0
@@ -124,22 +132,35 @@ def _cell_histograms_8bit_colour(images, table_bins, table_magnitude, cell_rows,
                     if interior_col:
                         g_col = np.int32(images[i, y, x + 1, c]) - np.int32(images[i, y, x - 1, c])
                     squared = g_row * g_row + g_col * g_col
-                    if squared < largest or squared == 0:
-                        continue
-                    candidate = (g_row + 255) * 511 + (g_col + 255)
                     # Distinct integer sums have distinct float64 roots at these sizes; on an
-                    # equal sum, compare the float64 magnitudes as scikit-image does.
-                    if squared > largest or table_magnitude[candidate] > table_magnitude[entry]:
-                        largest = squared
-                        entry = candidate
+                    # equal sum, compare the float64 magnitudes as scikit-image does (rare:
+                    # this branch predicts well).
+                    if (
+                        squared == largest
+                        and squared > 0
+                        and (
+                            table_magnitude[abs(g_row) * 256 + abs(g_col)]
+                            > table_magnitude[abs(best_row) * 256 + abs(best_col)]
+                        )
+                    ):
+                        best_row = g_row
+                        best_col = g_col
+                    # Selects, not branches: on noisy images which channel wins is a coin toss
+                    # the branch predictor loses (written with ``if`` the kernel took 1.9 times
+                    # as long; see the docstring).
+                    bigger = squared > largest
+                    largest = squared if bigger else largest
+                    best_row = g_row if bigger else best_row
+                    best_col = g_col if bigger else best_col
                 if largest == 0:
                     continue  # adds a zero magnitude: nothing to do
-                b = table_bins[entry]
+                b = table_bins[(best_row + 255) * 511 + (best_col + 255)]
                 if b >= 0:
                     cell_col = cell_of_column[x]
                     # float32 running sum, as scikit-image's `cdef float total`.
                     totals[cell_row, cell_col, b] = np.float32(
-                        totals[cell_row, cell_col, b] + table_magnitude[entry]
+                        totals[cell_row, cell_col, b]
+                        + table_magnitude[abs(best_row) * 256 + abs(best_col)]
                     )
         for cell_row in range(n_cells_row):
             for cell_col in range(n_cells_col):
