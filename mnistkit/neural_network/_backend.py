@@ -13,7 +13,7 @@ import numpy as np
 from ..utils._cpu import onednn_has_bfloat16
 from ..utils._extras import import_optional
 from ..utils._quiet import quiet_native_import
-from ._data import shuffled_batches
+from ._data import shifted_array_batches, shuffled_batches
 
 __all__ = [
     "MAX_STEPS_PER_EXECUTION",
@@ -223,19 +223,34 @@ class StopOnNonFiniteLoss:
         self.callback = Callback()
 
 
-def fit_network(keras, model, arrays, *, batch_size, epochs, seed, validation, callbacks, verbose):
+def fit_network(
+    keras,
+    model,
+    arrays,
+    *,
+    batch_size,
+    epochs,
+    seed,
+    validation,
+    callbacks,
+    verbose,
+    shift_pixels=0,
+):
     """Train a compiled ``model`` on ``arrays`` (inputs, targets[, weights]) for ``epochs``.
 
     Under TensorFlow the batches come from one endless shuffled ``tf.data`` pipeline for the
     whole fit (Keras then keeps its iterator from epoch to epoch instead of building one per
-    epoch; the pipeline shuffles, so Keras must not); other backends get the arrays. Training
+    epoch; the pipeline shuffles, so Keras must not); other backends get the arrays, or with
+    ``shift_pixels`` (random whole-pixel shifts of training images) a ``PyDataset``. Training
     stops after an epoch whose loss is not finite. Returns ``(history, stopped)``: Keras's
     per-epoch history dict, and whether a non-finite loss stopped it.
     """
     X = arrays[0]
     steps = math.ceil(len(X) / batch_size)
-    batches = shuffled_batches(keras, arrays, batch_size, seed)
-    if batches is None:
+    batches = shuffled_batches(keras, arrays, batch_size, seed, shift_pixels)
+    if batches is None and shift_pixels:
+        data = {"x": shifted_array_batches(keras, arrays, batch_size, seed, shift_pixels)}
+    elif batches is None:
         weights = arrays[2] if len(arrays) == 3 else None
         data = {"x": X, "y": arrays[1], "sample_weight": weights, "batch_size": batch_size}
         data["shuffle"] = True

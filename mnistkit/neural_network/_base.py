@@ -53,9 +53,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
     Subclasses define ``_parameter_constraints``, ``__init__`` (and may change
     ``_auto_min_epochs`` and ``_auto_min_steps``, the fewest epochs and gradient steps
-    ``epochs="auto"`` trains) and
-    :meth:`_hidden_layers`, and may override :meth:`_prepare_inputs` and
-    :meth:`_check_architecture`.
+    ``epochs="auto"`` trains) and :meth:`_hidden_layers`, and may override
+    :meth:`_prepare_inputs` and :meth:`_check_architecture`.
     """
 
     #: The fewest epochs ``epochs="auto"`` trains for (the full-MNIST recipe's budget).
@@ -263,13 +262,12 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         targets = self._targets(codes)
         seed = None
         if self.random_state is not None:
-            # Reproducible, and a different order for each partial_fit / warm-started fit
-            # (history_ is reset by a fresh fit and accumulates over continued ones).
+            # Reproducible, another order for each continued fit (history_ grows over them).
             seed = int((self._draw_seed() + len(self.history_.get("loss", []))) % 2**31)
         steps = math.ceil(len(X) / self.batch_size)
         if self.model_.steps_per_execution != steps_per_execution(steps, bool(self.callbacks)):
-            # Another data size than the compiled one (a continued fit): every execution must
-            # stay within one epoch. The trained optimizer (and its state) is kept.
+            # A continued fit on another data size: each execution within one epoch, the
+            # trained optimizer (and its state) kept.
             self._compile(keras, steps, None, optimizer=self.model_.optimizer)
         history, stopped = fit_network(
             keras,
@@ -281,6 +279,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             validation=validation,
             callbacks=self._callbacks(keras, validation is not None),
             verbose=self.verbose,
+            shift_pixels=self._training_shift_pixels(),
         )
         for key, values in history.items():
             self.history_.setdefault(key, []).extend(float(value) for value in values)
@@ -293,6 +292,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             self._forget_fit()
             raise error
         return self
+
+    def _training_shift_pixels(self):  # random whole-pixel shifts of the training images
+        return 0
 
     def _forget_fit(self):
         """Remove every fitted attribute: a failed fit leaves no fitted-looking estimator."""
@@ -335,9 +337,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         if not continuing:
             self._initialize(keras, X.shape[1:], steps, schedule_epochs)
         elif schedule_epochs is not None or getattr(self, "schedule_epochs_", None) is not None:
-            # A cosine schedule spans one fit's epochs and ends at zero: a warm-started fit
-            # starts a new one (and a new optimizer state); partial_fit, or a fit after
-            # set_params(learning_rate_schedule="constant"), goes on at a constant rate.
+            # A cosine schedule spans one fit and ends at zero: a warm-started fit starts a new
+            # one (and optimizer state); partial_fit, or "constant" set since, goes on flat.
             self._compile(keras, steps, schedule_epochs)
         self.schedule_epochs_ = schedule_epochs
         return self._train(keras, X, codes, weights, validation, epochs)
@@ -523,10 +524,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         return "\n".join(lines)
 
     def __sklearn_clone__(self):
-        # A search clones each candidate (and a process pool unpickles it) before timing its
-        # fit: importing Keras here keeps TensorFlow's start-up (3.6 s of a 4.4 s first fit,
-        # 2-core AMD EPYC, AVX512-BF16) out of the first candidate's fit time, so fit times
-        # compare networks.
+        # A search clones each candidate (a process pool unpickles it) before timing its fit:
+        # importing Keras here keeps TensorFlow's start-up (3.6 s of a 4.4 s first fit, 2-core
+        # AMD EPYC, AVX512-BF16) out of the first candidate's fit time.
         import_keras()
         return super().__sklearn_clone__()
 
