@@ -20,8 +20,11 @@ names = list(train.target_names)
 plot_image_grid(train.images[:20], [names[label] for label in train.target[:20]])
 
 # %%
-# Three epochs of the default CNN on 12,000 images.
-model = KerasCNN(epochs=3, random_state=0).fit(train.data[:12_000], train.target[:12_000])
+# Three epochs of the default CNN on 12,000 images, without its shifted training images: the
+# clothes are centred, and shifts that help digits cost them accuracy.
+model = KerasCNN(epochs=3, shift_pixels=0, random_state=0).fit(
+    train.data[:12_000], train.target[:12_000]
+)
 evaluation = evaluate_estimator(model, test.data, test.target, target_names=names)
 print(evaluation)
 plot_confusion_matrix(evaluation, normalize=True)
