@@ -269,6 +269,8 @@ class KerasCNN(BaseKerasClassifier):
     _auto_min_epochs = 10
     #: Half the base's 2,000: at batch 512 as many samples as 2,000 steps of 256.
     _auto_min_steps = 1000
+    #: Parameters added after saving existed, with the value a file saved before them means.
+    _parameters_before_added = {"label_smoothing": 0.0, "shift_pixels": 0, "test_time_shift": 0}
 
     _parameter_constraints: dict = {
         "filters": [tuple, list, Interval(Integral, 1, None, closed="left")],

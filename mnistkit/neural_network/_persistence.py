@@ -206,6 +206,10 @@ def load_classifier(cls, path, params=None, *, custom_objects=None, safe_mode=Tr
         if isinstance(fitted, dict) and old in fitted:
             fitted.setdefault(new, fitted.pop(old))
     _check_fitted(fitted, cls, path)
+    # A parameter added since the file was written takes the value its network had then,
+    # not today's default: it was fitted and predicts without what the parameter adds.
+    for name, before in getattr(cls, "_parameters_before_added", {}).items():
+        decoded_params.setdefault(name, before)
     estimator = cls(**decoded_params)
     if params:
         estimator.set_params(**params)

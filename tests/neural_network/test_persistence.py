@@ -64,3 +64,26 @@ def test_a_file_that_stored_the_schedule_under_its_earlier_name_still_loads(smal
                 data = json.dumps(state).encode()
             target.writestr(item, data)
     assert KerasMLP.load(old).schedule_epochs_ == 2
+
+
+@pytest.mark.slow
+def test_a_cnn_saved_before_its_newer_parameters_loads_as_it_was_fitted(small_mnist, tmp_path):
+    # label_smoothing, shift_pixels and test_time_shift came after saving: a file without them
+    # was fitted and predicts without them, whatever today's defaults are.
+    X, y = small_mnist[0][:300], small_mnist[1][:300]
+    network = KerasCNN((4,), dense_layer_sizes=(8,), epochs=1, test_time_shift=0, random_state=0)
+    path = network.fit(X, y).save(tmp_path / "new.keras")
+    old = tmp_path / "old.keras"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(old, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "mnistkit.json":
+                state = json.loads(data)
+                for name in ("label_smoothing", "shift_pixels", "test_time_shift"):
+                    del state["params"]["__dict__"][name]
+                data = json.dumps(state).encode()
+            target.writestr(item, data)
+    loaded = KerasCNN.load(old)
+    assert (loaded.label_smoothing, loaded.shift_pixels, loaded.test_time_shift) == (0.0, 0, 0)
+    assert_array_equal(loaded.predict_proba(X[:50]), network.predict_proba(X[:50]))
+    assert KerasCNN.load(path).label_smoothing == KerasCNN().label_smoothing  # saved: kept
