@@ -114,6 +114,20 @@ def environment(worker=None):
 
 
 def _peak_rss_mib():
+    """This process's peak resident memory (MiB) since it started.
+
+    Linux's ``VmHWM``, not ``getrusage``'s ``ru_maxrss``: the latter carries the peak of the
+    process that started this one across ``exec`` (the runner's, often larger than an entry's
+    own), which made small entries report the runner's memory and their growth a difference
+    from it. ``ru_maxrss`` only where there is no ``/proc`` (macOS).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

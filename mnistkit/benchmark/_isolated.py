@@ -17,6 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from ._forkserver import ENTRY_PROCESS_NAME, ServerGone, forget_server, fork_server
 from ._records import (
     FAILED,
     TIMEOUT,
@@ -82,22 +83,30 @@ class Stopped(Exception):
     """The run no longer wants this entry (a Dask future cancelled): its process was stopped."""
 
 
-def _run_child(command, payload, timeout, should_stop=None, poll=0.5):
-    """Run ``command`` in a process group of its own, ``payload`` on its stdin.
+def _start(code, args, server):
+    """Start ``python -c code *args`` in a session of its own: forked by ``server`` (a
+    :class:`._forkserver.ForkServer`), or with :mod:`subprocess` where there is none."""
+    if server is not None:
+        return server.launch(code, args, name=ENTRY_PROCESS_NAME)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _run_child(code, args, payload, timeout, should_stop=None, poll=0.5, server=None):
+    """Run ``python -c code *args`` in a process group of its own, ``payload`` on its stdin.
 
     Returns ``(returncode, stderr, timed_out)``; raises :class:`Stopped` once ``should_stop()``
     says so (asked every ``poll`` seconds). However this ends (timeout, stop, Ctrl-C, an
     exception), the whole group is killed: nothing the child started outlives the call.
     """
     deadline = None if timeout is None else time.monotonic() + timeout
-    with subprocess.Popen(
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    ) as process:
+    with _start(code, args, server) as process:
         try:
             while True:
                 left = None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -143,18 +152,26 @@ def run_isolated(task, results_dir, runner=None, *, worker=None, should_stop=Non
         "results_dir": str(results_dir),
         "attempt": attempt,
         "runner": list(runner or (socket.gethostname(), os.getpid())),
-        "parent": os.getpid(),  # the child's parent: gone, the child stops (_child.py)
         "worker": worker,
         "scratch": str(results_dir) if worker else None,
     }
     start = time.perf_counter()
-    # The parent and the scratch folder on the command line too: the child watches them before
-    # it has read its task, which a parent killed at once never finishes sending.
-    early = ["--parent", str(payload["parent"])]
-    early += ["--scratch", payload["scratch"]] if payload["scratch"] else []
-    returncode, stderr, timed_out = _run_child(
-        [sys.executable, "-c", _CHILD, *early], json.dumps(payload), entry.time_limit, should_stop
-    )
+    server = fork_server()
+    while True:
+        # The child's parent: gone, the child stops (_child.py). A forked child's is the server.
+        payload["parent"] = os.getpid() if server is None else server.pid
+        # The parent and the scratch folder on the command line too: the child watches them
+        # before it has read its task, which a parent killed at once never finishes sending.
+        early = ["--parent", str(payload["parent"])]
+        early += ["--scratch", payload["scratch"]] if payload["scratch"] else []
+        try:
+            returncode, stderr, timed_out = _run_child(
+                _CHILD, early, json.dumps(payload), entry.time_limit, should_stop, server=server
+            )
+            break
+        except ServerGone:  # nothing started: start the process the plain way
+            forget_server(server)
+            server = None
     if timed_out:
         message = f"exceeded its time limit of {entry.time_limit:.0f} s and was stopped"
         return record_failure(

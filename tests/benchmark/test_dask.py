@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 from mnistkit.benchmark import DaskBackend, Result, load_suite, run_suite
+from mnistkit.benchmark._forkserver import ENTRY_PROCESS_NAME
 from mnistkit.benchmark._records import record_path
 
 distributed = pytest.importorskip("distributed")
@@ -53,6 +54,14 @@ def _wait(condition, timeout=120, what="the condition"):
             return value
         time.sleep(0.05)
     raise AssertionError(f"{what} did not happen within {timeout} s")
+
+
+def _runs_an_entry(process):
+    """Whether ``process`` runs an entry: forked by the fork server (its name says so) or
+    started as ``python -c`` (its command line names the child module)."""
+    return process.name() == ENTRY_PROCESS_NAME or "mnistkit.benchmark._child" in " ".join(
+        process.cmdline()
+    )
 
 
 class Cluster:
@@ -117,7 +126,7 @@ class Cluster:
         for worker in self.alive():
             try:
                 children = psutil.Process(worker.pid).children(recursive=True)
-                if any("mnistkit.benchmark._child" in " ".join(c.cmdline()) for c in children):
+                if any(_runs_an_entry(child) for child in children):
                     return worker
             except psutil.NoSuchProcess:
                 continue

@@ -26,6 +26,7 @@ from mnistkit.benchmark import (
     run_suite,
     write_report,
 )
+from mnistkit.benchmark._forkserver import ENTRY_PROCESS_NAME
 from mnistkit.benchmark._records import predictions_path, record_path
 from mnistkit.utils._lock import LOCK_NAME, FolderLock, FolderLockedError
 
@@ -90,12 +91,20 @@ def _alive(pids):
     return alive
 
 
+def _runs_an_entry(process):
+    """Whether ``process`` runs an entry: forked by the fork server (its name says so) or
+    started as ``python -c`` (its command line names the child module)."""
+    return process.name() == ENTRY_PROCESS_NAME or "mnistkit.benchmark._child" in " ".join(
+        process.cmdline()
+    )
+
+
 def _entry_processes(runner):
     """The runner's descendants that run an entry (their command line names the child)."""
     found = []
     for child in psutil.Process(runner).children(recursive=True):
         try:
-            if "mnistkit.benchmark._child" in " ".join(child.cmdline()):
+            if _runs_an_entry(child):
                 found.append(child.pid)
         except psutil.NoSuchProcess:
             pass
