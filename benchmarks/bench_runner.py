@@ -9,14 +9,76 @@ Runs a suite into a fresh folder and prints, side by side:
 - the time to write the report (figures, intervals, McNemar, templates), against the run.
 
 Usage: python benchmarks/bench_runner.py [SUITE] (default: quick; any shipped name or .toml).
+
+``python benchmarks/bench_runner.py --start`` measures what starting an entry's process costs:
+a suite of ten small entries (naive Bayes and a decision tree on 2,000 MNIST images) run with
+each process forked from the fork server and with each started as ``python -c``
+(``MNISTKIT_FORK_SERVER=0``), alternated, twice each, a new server each run; it prints the
+runner's seconds per entry (the run's wall time less the entries' own seconds) and the ratio.
 """
 
+import os
+import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from mnistkit.benchmark import Result, find_suite, load_suite, run_suite, write_report
+from mnistkit.benchmark._forkserver import _close_servers
+
+SMALL_ENTRIES = """
+name = "small-entries"
+description = "Ten entries that each fit in well under a second"
+
+[defaults]
+dataset = "mnist"
+train_size = 2000
+test_size = 500
+""" + "".join(
+    f"""
+[[entries]]
+id = "{model}-{i}"
+model = "pixels-{model}"
+"""
+    for model in ("gaussian-nb", "decision-tree")
+    for i in range(5)
+)
+
+
+def _run_fresh(suite, folder, fork):
+    """Run ``suite`` into a new folder; return (wall seconds, the entries' own seconds)."""
+    _close_servers()  # each run starts its own server, as a new `mnistkit benchmark run` does
+    os.environ["MNISTKIT_FORK_SERVER"] = "1" if fork else "0"
+    try:
+        out = Path(tempfile.mkdtemp(dir=folder))
+        start = time.perf_counter()
+        summary = run_suite(suite, out, progress=False)
+        wall = time.perf_counter() - start
+    finally:
+        del os.environ["MNISTKIT_FORK_SERVER"]
+    assert set(summary.statuses.values()) == {"ok"}, summary.errors
+    records = [Result.read(path) for path in out.glob("entries/*/repeat-*.json")]
+    return wall, sum(record.seconds for record in records)
+
+
+def compare_starts():
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "small.toml"
+        path.write_text(SMALL_ENTRIES, encoding="utf-8")
+        suite = load_suite(path)
+        per_entry = {True: [], False: []}
+        for _ in range(2):
+            for fork in (True, False):
+                wall, own = _run_fresh(suite, folder, fork)
+                per_entry[fork].append((wall - own) / len(suite.entries))
+                print(
+                    f"  {'forked' if fork else 'python -c'}: wall {wall:6.1f} s, entries' own "
+                    f"{own:6.1f} s, runner {per_entry[fork][-1]:5.2f} s per entry"
+                )
+    forked, plain = (statistics.mean(per_entry[fork]) for fork in (True, False))
+    print(f"runner seconds per entry: forked {forked:.2f}, python -c {plain:.2f}")
+    print(f"ratio forked / python -c: {forked / plain:.2f}")
 
 
 def main(name="quick"):
@@ -53,4 +115,7 @@ def main(name="quick"):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    if sys.argv[1:2] == ["--start"]:
+        compare_starts()
+    else:
+        main(*sys.argv[1:2])

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 
 import pytest
 
@@ -94,7 +95,9 @@ def test_a_timed_out_process_is_stopped_with_its_group(server):
 def test_one_server_per_environment_and_none_when_turned_off(monkeypatch):
     first = fork_server()
     assert fork_server() is first and first.alive()
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # read once, when numpy is imported
+    # Variables such as OMP_NUM_THREADS are read once, when numpy is imported: any change
+    # to the environment gets a new server.
+    monkeypatch.setenv("MNISTKIT_TEST_VARIABLE", str(uuid.uuid4()))
     second = fork_server()
     assert second is not first and not first.alive()
     monkeypatch.setenv("MNISTKIT_FORK_SERVER", "0")
