@@ -40,7 +40,6 @@ import numpy as np
 from ..utils._chunks import run_chunks
 from ..utils._images import GRAYSCALE_FIX, check_image_batch
 from ..utils._validation import check_int_pair
-from ._hog_kernels import _cell_histograms, _float_dtype, _normalize_blocks
 
 __all__ = ["hog_features", "hog_images", "hog_output_shape"]
 
@@ -257,6 +256,8 @@ def hog_features(
         raise ValueError(f"chunk_size must be a positive int; got {chunk_size!r}.")
     images = _check_images(images, _check_channel_axis(channel_axis))
     _check_pixel_values(images, transform_sqrt)
+    from ._hog_kernels import _float_dtype  # see _hog_batch
+
     out_dtype = _float_dtype(images.dtype) if dtype is None else np.dtype(dtype)
     if out_dtype not in (np.float32, np.float64):
         raise ValueError(
@@ -291,6 +292,10 @@ def _hog_batch(
     blocks as pairs, ``dtype`` float32 or float64): it trusts its input, as scikit-learn's
     estimators call their private solvers once ``fit`` has validated, so a
     :class:`HOGTransformer` validates its batch once."""
+    # The kernels are imported when HOG is computed: numba takes 0.2 s to import, which
+    # importing mnistkit (or an entry's process that computes no HOG) need not pay.
+    from ._hog_kernels import _cell_histograms, _normalize_blocks
+
     grid = _grid(images.shape[1:3], pixels_per_cell, cells_per_block)
     n_features = grid[2] * grid[3] * cells_per_block[0] * cells_per_block[1] * orientations
     features = np.empty((len(images), n_features), dtype=dtype)
@@ -400,6 +405,8 @@ def hog_images(
     images = _check_images(images, _check_channel_axis(channel_axis))
     grid = _grid(images.shape[1:3], pixels_per_cell, (1, 1))
     n_cells_row, n_cells_col = grid[:2]
+    from ._hog_kernels import _cell_histograms, _float_dtype  # see _hog_batch
+
     float_dtype = _float_dtype(images.dtype)
     pictures = np.zeros(images.shape[:3], dtype=float_dtype)
     centre_rows = np.arange(n_cells_row) * pixels_per_cell[0] + pixels_per_cell[0] // 2

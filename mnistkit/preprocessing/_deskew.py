@@ -11,7 +11,6 @@ operation, so :func:`deskew_images` is a numba kernel over the batch (60,000 MNI
 
 from numbers import Integral
 
-import numba
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
@@ -21,50 +20,6 @@ from ..utils._images import check_image_batch, record_image_shape, validate_imag
 from ..utils._sklearn_compat import StrOptions, _fit_context
 
 __all__ = ["Deskewer", "deskew_images"]
-
-# Below this second moment (in squared pixels) an image has no measurable slant: it is left as is.
-_MIN_MOMENT = 1e-6
-
-
-@numba.njit(nogil=True, cache=True)
-def _deskew_kernel(images, out):  # pragma: no cover - compiled; tested through deskew_images
-    n_images, height, width = images.shape
-    centre = (height - 1) / 2.0
-    for index in range(n_images):
-        image = images[index]
-        total = 0.0
-        sum_row = 0.0
-        sum_col = 0.0
-        for row in range(height):
-            for col in range(width):
-                value = max(image[row, col], 0.0)  # ink is the positive part
-                total += value
-                sum_row += value * row
-                sum_col += value * col
-        skew = 0.0
-        if total > 0:
-            mean_row = sum_row / total
-            mean_col = sum_col / total
-            mu02 = 0.0
-            mu11 = 0.0
-            for row in range(height):
-                for col in range(width):
-                    value = max(image[row, col], 0.0)
-                    mu02 += value * (row - mean_row) ** 2
-                    mu11 += value * (row - mean_row) * (col - mean_col)
-            skew = (mu11 / total) / max(mu02 / total, _MIN_MOMENT)
-        for row in range(height):
-            shift = skew * (row - centre)
-            for col in range(width):
-                source = col + shift
-                left = int(np.floor(source))
-                fraction = source - left
-                value = 0.0
-                if 0 <= left < width:
-                    value += image[row, left] * (1.0 - fraction)
-                if 0 <= left + 1 < width:
-                    value += image[row, left + 1] * fraction
-                out[index, row, col] = value
 
 
 def deskew_images(images, *, dtype=np.float32, chunk_size=2048, n_jobs=None):
@@ -135,6 +90,8 @@ def deskew_images(images, *, dtype=np.float32, chunk_size=2048, n_jobs=None):
             "or 0-1)."
         )
     out = np.empty(images.shape, dtype=dtype)
+    # Imported here: numba takes 0.2 s to import, which only a deskewing needs to pay.
+    from ._deskew_kernel import _deskew_kernel
 
     def process(start, stop):
         _deskew_kernel(source[start:stop], out[start:stop])

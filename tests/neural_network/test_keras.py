@@ -264,11 +264,15 @@ def test_quiet_by_default_and_import_is_light(small_mnist, capfd):
     tiny_mlp(epochs=1).fit(X[:200], y[:200]).predict(X[:10])
     out, err = capfd.readouterr()
     assert out == "" and err == ""
-    code = "import sys, mnistkit, mnistkit.neural_network; print('tensorflow' in sys.modules)"
+    # Nor numba (0.2 s): each benchmark entry's process imports the baselines and the runner.
+    code = (
+        "import sys, mnistkit, mnistkit.neural_network, mnistkit.baselines, mnistkit.benchmark;"
+        " print('tensorflow' in sys.modules, 'numba' in sys.modules)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "False False"
 
 
 # --- Bad input ---------------------------------------------------------------------------------
