@@ -266,9 +266,11 @@ def forget_server(server):
 
 @atexit.register
 def _close_servers():
-    for server in _servers.values():
+    # Only this process's own: a process forked from the runner (multiprocessing's "fork")
+    # inherits the table, but the runner's server is the runner's to stop.
+    server = _servers.pop(os.getpid(), None)
+    if server is not None:
         server.close()
-    _servers.clear()
 
 
 # -- the server side ---------------------------------------------------------------------------

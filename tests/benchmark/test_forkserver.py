@@ -92,6 +92,7 @@ def test_a_timed_out_process_is_stopped_with_its_group(server):
         assert process.wait(timeout=10) == -signal.SIGKILL
 
 
+@pytest.mark.slow
 def test_one_server_per_environment_and_none_when_turned_off(monkeypatch):
     first = fork_server()
     assert fork_server() is first and first.alive()
