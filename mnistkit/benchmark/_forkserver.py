@@ -45,7 +45,7 @@ import types
 
 __all__ = ["ENTRY_PROCESS_NAME", "ForkServer", "fork_server"]
 
-#: The name ``ps`` and ``top`` show for an entry's forked process.
+#: The name ``top`` (and ``ps -o comm``) shows for an entry's forked process.
 ENTRY_PROCESS_NAME = "mnistkit-entry"
 
 # Enough for a request (code, arguments and a folder, no data: data goes through the pipes).
@@ -183,7 +183,7 @@ class ForkServer:
         """Fork a process that runs ``python -c code *args`` in this process's working folder.
 
         Its stdout goes to the null device, its stderr to a pipe the returned
-        :class:`ForkedProcess` reads. ``name`` is the process name ``ps`` and ``top`` show.
+        :class:`ForkedProcess` reads. ``name`` is the process name ``top`` shows.
         Raises :class:`ServerGone` when the server no longer answers.
         """
         request = json.dumps(
@@ -340,7 +340,7 @@ def _reap(running):
 
 
 def _name_process(name):
-    """Set the name ``ps`` and ``top`` show (Linux's ``prctl(PR_SET_NAME)``, 15 bytes)."""
+    """Set the name ``top`` shows (Linux's ``prctl(PR_SET_NAME)``, at most 15 bytes)."""
     with contextlib.suppress(Exception):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(15, name.encode()[:15], 0, 0, 0)
