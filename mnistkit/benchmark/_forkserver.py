@@ -66,8 +66,9 @@ class ForkedProcess:
     timeout and be called again, as ``Popen.communicate`` can.
     """
 
-    def __init__(self, pid, stdin_fd, stderr_fd, status, status_text=b""):
+    def __init__(self, pid, stdin_fd, stderr_fd, status, status_text=b"", on_exit=None):
         self.pid = pid
+        self._on_exit = on_exit
         self.returncode = None
         self._stdin_fd = stdin_fd
         self._writer = None
@@ -109,6 +110,9 @@ class ForkedProcess:
                 break
             self._status_text += chunk
         self._status.close()
+        if self._on_exit is not None:
+            self._on_exit, on_exit = None, self._on_exit
+            on_exit()
         return self.returncode
 
     def communicate(self, input=None, timeout=None):
@@ -153,6 +157,7 @@ class ForkServer:
     def __init__(self, preload=_PRELOAD):
         self.environment = dict(os.environ)
         self._lock = threading.Lock()
+        self.running = 0  # processes forked and not yet ended
         runner_end, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         code = f"from mnistkit.benchmark._forkserver import serve; serve({server_end.fileno()})"
         try:
@@ -213,9 +218,18 @@ class ForkServer:
                 os.close(fd)
             status_server.close()
         pid_line, _, rest = answer.partition(b"\n")  # a quick child's exit may follow at once
-        return ForkedProcess(int(pid_line), stdin_write, stderr_read, status, rest)
+        with self._lock:
+            self.running += 1
+        return ForkedProcess(
+            int(pid_line), stdin_write, stderr_read, status, rest, on_exit=self._ended
+        )
+
+    def _ended(self):
+        with self._lock:
+            self.running -= 1
 
     def alive(self):
+        """Whether the server process still runs."""
         return self.process.poll() is None
 
     def close(self):
@@ -230,6 +244,11 @@ class ForkServer:
 
 
 _servers = {}
+# Servers replaced (the environment changed) while processes they forked still ran: closing
+# one would stop those (they stop when their server does), so they are closed at exit.
+_retired = []
+# Where a server did not start, this process's environment: not tried again for every entry.
+_failed = {}
 _servers_lock = threading.Lock()
 
 
@@ -241,16 +260,23 @@ def fork_server():
     """
     if not sys.platform.startswith("linux") or os.environ.get("MNISTKIT_FORK_SERVER") == "0":
         return None
+    environment = dict(os.environ)
     with _servers_lock:
+        if _failed.get(os.getpid()) == environment:
+            return None
         server = _servers.get(os.getpid())
-        if server is not None and (server.environment != dict(os.environ) or not server.alive()):
-            server.close()
+        if server is not None and (server.environment != environment or not server.alive()):
+            if server.running and server.alive():
+                _retired.append((os.getpid(), server))
+            else:
+                server.close()
             server = None
         if server is None:
             try:
                 server = ForkServer()
             except ServerGone:
                 _servers.pop(os.getpid(), None)
+                _failed[os.getpid()] = environment
                 return None
             _servers[os.getpid()] = server
         return server
@@ -268,9 +294,13 @@ def forget_server(server):
 def _close_servers():
     # Only this process's own: a process forked from the runner (multiprocessing's "fork")
     # inherits the table, but the runner's server is the runner's to stop.
-    server = _servers.pop(os.getpid(), None)
-    if server is not None:
-        server.close()
+    own = [_servers.pop(os.getpid(), None)] + [
+        server for pid, server in _retired if pid == os.getpid()
+    ]
+    _retired.clear()
+    for server in own:
+        if server is not None:
+            server.close()
 
 
 # -- the server side ---------------------------------------------------------------------------

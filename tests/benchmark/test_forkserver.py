@@ -100,9 +100,27 @@ def test_one_server_per_environment_and_none_when_turned_off(monkeypatch):
     # to the environment gets a new server.
     monkeypatch.setenv("MNISTKIT_TEST_VARIABLE", str(uuid.uuid4()))
     second = fork_server()
-    assert second is not first and not first.alive()
+    assert second is not first and not first.alive()  # it had nothing running: closed
+    # A server replaced while a process it forked runs is kept until exit: closing it would
+    # stop the process.
+    process = second.launch("import sys, time; time.sleep(1); sys.exit(5)", [])
+    monkeypatch.setenv("MNISTKIT_TEST_VARIABLE", str(uuid.uuid4()))
+    assert fork_server() is not second and second.alive()
+    assert process.communicate("", timeout=30) == (None, "") and process.returncode == 5
     monkeypatch.setenv("MNISTKIT_FORK_SERVER", "0")
     assert fork_server() is None
+
+
+def test_a_server_that_does_not_start_is_not_tried_again_for_each_entry(monkeypatch):
+    tries = []
+
+    def does_not_start():
+        tries.append(1)
+        raise ServerGone("the fork server did not start (it exited)")
+
+    monkeypatch.setattr(_forkserver, "ForkServer", does_not_start)
+    monkeypatch.setenv("MNISTKIT_TEST_VARIABLE", str(uuid.uuid4()))
+    assert fork_server() is None and fork_server() is None and len(tries) == 1
 
 
 def test_a_server_that_stopped_is_told_and_the_entry_starts_the_plain_way(
