@@ -92,7 +92,7 @@ def test_a_timed_out_process_is_stopped_with_its_group(server):
         assert process.wait(timeout=10) == -signal.SIGKILL
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # three servers start, each importing scikit-learn and mnistkit
 def test_one_server_per_environment_and_none_when_turned_off(monkeypatch):
     first = fork_server()
     assert fork_server() is first and first.alive()
@@ -139,6 +139,7 @@ def test_a_server_that_stopped_is_told_and_the_entry_starts_the_plain_way(
     assert (status, error) == ("failed", "the entry's process exited with code 4 without a record")
 
 
+@pytest.mark.slow  # a real exec of a process that imports mnistkit: what carried the bug
 def test_an_entry_process_s_peak_memory_is_its_own_not_its_runner_s():
     # Linux carries ru_maxrss across exec: a child of a 600 MiB runner "peaked" at 600 MiB.
     import numpy as np
