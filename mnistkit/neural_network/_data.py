@@ -341,7 +341,31 @@ def crop_in_chunks(padded, n, offsets, height, width, concatenate):
 
 
 def _pad_images(images, pad_rows, pad_cols):
-    return np.pad(images, ((0, 0), (pad_rows, pad_rows), (pad_cols, pad_cols), (0, 0)))
+    """A zero-padded copy of ``images`` ``(n, height, width, channels)``, its data aligned to
+    64 bytes (TensorFlow's alignment, so that :func:`_private_tensor` can share it)."""
+    n, height, width, channels = images.shape
+    shape = (n, height + 2 * pad_rows, width + 2 * pad_cols, channels)
+    size = int(np.prod(shape)) * images.dtype.itemsize
+    raw = np.zeros(size + 64, np.uint8)  # zeroed pages from the system: only the images written
+    start = -raw.ctypes.data % 64
+    padded = raw[start : start + size].view(images.dtype).reshape(shape)
+    padded[:, pad_rows : pad_rows + height, pad_cols : pad_cols + width] = images
+    return padded
+
+
+def _private_tensor(tf, array):
+    """A TensorFlow tensor of ``array``, an array nothing else holds, sharing its memory.
+
+    ``tf.constant`` copies every NumPy array (so that changing the array cannot change the
+    tensor). For the padded copy of the training images, made for the tensor alone, that copy
+    cost the default KerasCNN's fit on 60,000 MNIST images 0.1-0.7 s (245 MB written to new,
+    page-faulting memory; 2-core AMD EPYC), about half of what its shifted images cost
+    before the first step. DLPack hands TensorFlow the array's memory instead, with a
+    reference that keeps it alive.
+    """
+    if array.ctypes.data % 64 or not array.flags.c_contiguous:
+        return tf.constant(array)
+    return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
 
 
 def shuffled_batches(keras, arrays, batch_size, seed, shift_pixels=0):
@@ -377,7 +401,8 @@ def shuffled_batches(keras, arrays, batch_size, seed, shift_pixels=0):
             return crop_in_chunks(images, tf.shape(index)[0], offsets, height, width, tf.concat)
 
     # A shuffle buffer of the samples themselves would copy them one by one.
-    tensors = (tf.constant(X), *(tf.constant(part) for part in arrays[1:]))
+    images = _private_tensor(tf, X) if shift_pixels else tf.constant(X)
+    tensors = (images, *(tf.constant(part) for part in arrays[1:]))
 
     def epoch_order(epoch):
         key = tf.stack([tf.constant(seed, tf.int64), epoch])

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from mnistkit.neural_network._data import (
+    _pad_images,
+    _private_tensor,
     crop_in_chunks,
     shift_offsets,
     shifted_array_batches,
@@ -90,3 +92,19 @@ def test_training_batches_shift_each_image_and_repeat_with_the_seed(pipeline):
         np.testing.assert_array_equal(origin, origin_again)
     other = first_batches(1)
     assert not np.array_equal(other[0][1], batches[0][1])
+
+
+def test_the_padded_images_are_shared_with_tensorflow_not_copied():
+    import tensorflow as tf
+
+    images = _images(3)
+    padded = _pad_images(images, 2, 1)
+    np.testing.assert_array_equal(padded, np.pad(images, ((0, 0), (2, 2), (1, 1), (0, 0))))
+    assert padded.ctypes.data % 64 == 0  # TensorFlow's alignment
+    tensor = _private_tensor(tf, padded)
+    padded[0, 0, 0, 0] = 7.0  # the tensor reads the array's own memory
+    assert float(tensor[0, 0, 0, 0]) == 7.0
+    unaligned = np.zeros(3 * 8 * 7 + 1, np.float32)[1:].reshape(3, 8, 7, 1)
+    copied = _private_tensor(tf, unaligned)  # not shareable: copied, as tf.constant does
+    unaligned[0, 0, 0, 0] = 7.0
+    assert float(copied[0, 0, 0, 0]) == 0.0

@@ -188,3 +188,26 @@ def test_fits_leave_no_gradient_registrations_or_graphs_behind():
         del model
     assert custom_gradients() == registered
     assert train_graphs() <= graphs
+
+
+def test_the_training_step_is_traced_once_per_fit(small_mnist, monkeypatch):
+    # Keras's TensorFlow trainer creates the optimizer's and metrics' variables inside the
+    # first trace of the step, and tf.function then traces it again without them; the
+    # classifier creates them first (fit_network's build_training_state), so each fit pays
+    # for one trace. A Python call of train_step happens only while TensorFlow traces it.
+    import keras
+
+    traced = []
+    train_step = keras.Model.train_step
+
+    def counting_train_step(self, data):
+        traced.append(self.name)
+        return train_step(self, data)
+
+    monkeypatch.setattr(keras.Model, "train_step", counting_train_step)
+    X, y, _, _ = small_mnist
+    model = KerasMLP((8,), epochs=2, metrics=["accuracy"], random_state=0)
+    model.fit(X[:200], y[:200])
+    assert traced == ["kerasmlp"]
+    model.set_params(warm_start=True).fit(X[:200], y[:200])  # a continued fit: built already
+    assert traced == ["kerasmlp"] * 2
