@@ -144,10 +144,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         )
         return model
 
-    def _compile(self, keras, steps_per_epoch, epochs, optimizer=None):
-        """Compile ``model_`` with fresh copies of the optimizer (and schedule over
-        ``epochs``; ``None``: a constant rate), the loss and the metrics; ``optimizer`` keeps
-        a trained one (and its state) instead."""
+    def _compile(self, keras, steps_per_epoch, epochs, optimizer=None, *, fit_epochs=1):
+        """Compile ``model_`` for a fit of ``fit_epochs`` with fresh copies of the
+        optimizer (and schedule over ``epochs``; ``None``: a constant rate), the loss and the
+        metrics; ``optimizer`` keeps a trained one (and its state) instead."""
         _, activation = self._head()
         if optimizer is None:
             optimizer = make_optimizer(
@@ -169,7 +169,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 one_hot=self._target_encoding(keras) == "one-hot",
             ),
             metrics=make_metrics(self.metrics),
-            steps_per_execution=steps_per_execution(steps_per_epoch, bool(self.callbacks)),
+            steps_per_execution=steps_per_execution(steps_per_epoch, self.callbacks, fit_epochs),
         )
 
     # --- Step 4: training -------------------------------------------------------------------
@@ -246,13 +246,13 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         """A seed drawn from ``random_state`` (the same one each time for an int)."""
         return check_random_state(self.random_state).randint(0, 2**31 - 1)
 
-    def _initialize(self, keras, input_shape, steps_per_epoch, schedule_epochs):
-        """Build and compile a new network, with an empty history."""
+    def _initialize(self, keras, input_shape, steps_per_epoch, schedule_epochs, epochs):
+        """Build and compile a new network for a fit of ``epochs``, with an empty history."""
         self.precision_ = resolve_precision(keras, self.precision)
         seed = None if self.random_state is None else int(self._draw_seed())
         with seeded_construction(keras, seed), dtype_policy(keras, self.precision_):
             self.model_ = self._build_model(keras, input_shape)
-        self._compile(keras, steps_per_epoch, schedule_epochs)
+        self._compile(keras, steps_per_epoch, schedule_epochs, fit_epochs=epochs)
         self.history_ = {}
         self.parameter_counts_ = parameter_counts(self.model_)
         self.n_parameters_ = int(self.model_.count_params())
@@ -265,10 +265,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             # Reproducible, another order for each continued fit (history_ grows over them).
             seed = int((self._draw_seed() + len(self.history_.get("loss", []))) % 2**31)
         steps = math.ceil(len(X) / self.batch_size)
-        if self.model_.steps_per_execution != steps_per_execution(steps, bool(self.callbacks)):
-            # A continued fit on another data size: each execution within one epoch, the
-            # trained optimizer (and its state) kept.
-            self._compile(keras, steps, None, optimizer=self.model_.optimizer)
+        if self.model_.steps_per_execution != steps_per_execution(steps, self.callbacks, epochs):
+            # A continued fit of another data size or length: the trained optimizer kept.
+            self._compile(keras, steps, None, self.model_.optimizer, fit_epochs=epochs)
         history, stopped = fit_network(
             keras,
             self.model_,
@@ -335,11 +334,11 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         schedule_epochs = epochs if cosine else None
         steps = math.ceil(len(X) / self.batch_size)
         if not continuing:
-            self._initialize(keras, X.shape[1:], steps, schedule_epochs)
+            self._initialize(keras, X.shape[1:], steps, schedule_epochs, epochs)
         elif schedule_epochs is not None or getattr(self, "schedule_epochs_", None) is not None:
             # A cosine schedule spans one fit and ends at zero: a warm-started fit starts a new
             # one (and optimizer state); partial_fit, or "constant" set since, goes on flat.
-            self._compile(keras, steps, schedule_epochs)
+            self._compile(keras, steps, schedule_epochs, fit_epochs=epochs)
         self.schedule_epochs_ = schedule_epochs
         return self._train(keras, X, codes, weights, validation, epochs)
 
