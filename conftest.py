@@ -24,8 +24,11 @@ def _share_the_cores():
     other's (BLAS and oneDNN threads spin before they sleep): scikit-learn's test suite limits
     its workers the same way. Measured with ``pytest -n 2`` on tests/neural_network and the
     networks' common checks (2-core AMD EPYC with AVX512-BF16): 182 s, and 164 s with one
-    thread per worker. Set when this file is imported, before NumPy and TensorFlow start
-    their pools, and inherited by the processes a test starts; a value the user set is kept.
+    thread per worker. Environment variables rather than threadpoolctl's runtime limits (what
+    scikit-learn uses): TensorFlow reads its own from the environment, and the processes a
+    test starts (benchmark entries, joblib workers, the docs build) inherit them. Set when
+    this file is imported, before NumPy and TensorFlow start their pools; a value the user
+    set is kept.
     """
     workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
     if workers is None:

@@ -359,7 +359,7 @@ def _private_tensor(tf, array):
     ``tf.constant`` copies every NumPy array (so that changing the array cannot change the
     tensor). For the padded copy of the training images, made for the tensor alone, that copy
     cost the default KerasCNN's fit on 60,000 MNIST images 0.1-0.7 s (245 MB written to new,
-    page-faulting memory; 2-core AMD EPYC), about half of what its shifted images cost
+    page-faulting memory; 2-core AMD EPYC with oneDNN limited to AVX2), about half of what its shifted images cost
     before the first step. DLPack hands TensorFlow the array's memory instead, with a
     reference that keeps it alive.
     """
