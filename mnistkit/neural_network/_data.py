@@ -359,9 +359,9 @@ def _private_tensor(tf, array):
     ``tf.constant`` copies every NumPy array (so that changing the array cannot change the
     tensor). For the padded copy of the training images, made for the tensor alone, that copy
     cost the default KerasCNN's fit on 60,000 MNIST images 0.1-0.7 s (245 MB written to new,
-    page-faulting memory; 2-core AMD EPYC with oneDNN limited to AVX2), about half of what its shifted images cost
-    before the first step. DLPack hands TensorFlow the array's memory instead, with a
-    reference that keeps it alive.
+    page-faulting memory; 2-core AMD EPYC with oneDNN limited to AVX2), about half of what
+    its shifted images cost before the first step. DLPack hands TensorFlow the array's memory
+    instead, with a reference that keeps it alive.
     """
     if array.ctypes.data % 64 or not array.flags.c_contiguous:
         return tf.constant(array)
