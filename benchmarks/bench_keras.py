@@ -1,26 +1,25 @@
 """The default KerasCNN and KerasMLP against the previous recipe, measured side by side in one run.
 
-Part 1: the CNN. The reference line is ``KerasCNN(**DEFAULT_BEFORE_SMOOTHING)``: the default
-before label smoothing, written out (a 4x4 stride-2 convolution of 16 filters, a pooled 3x3 block
-of 24 and an unpadded, unpooled 3x3 block of 48, Dense 128 with dropout 0.4, Adam at 0.008 with
-half an epoch of warm-up and cosine decay, 10 epochs of batch 512), so that it stays the
-yardstick when the default changes. The default is ``KerasCNN(random_state=seed)``: the same
-network trained on images shifted by up to 2 whole pixels (``shift_pixels``, in the input
-pipeline) with label smoothing 0.1, predicting through the 1-pixel test-time average
-(``test_time_shift``). Three seeds each, one pair of fits per seed, the reference first in
-pairs 0, 3, 4, 7, ... and second in the others (ABBA), so that machine noise and a machine
-growing faster or slower over the run hit both, and every fit in a fresh Python process of its
-own (TensorFlow's import is not timed), so that no fit inherits another's threads, caches or
-memory. Every pair is fitted twice (``--repeats``, default 2), so that the time ratio is
-over six fits each: on a 2-core virtual machine the same fit's time wandered by up to a fifth
-from one minute to the next (34-40 s), far more than the 5% the target allows, and one pair
-per seed gave ratios from 0.99 to 1.16 for the same two recipes. A seed's accuracy is the same
-in every repeat (checked, and said where not). For each fit: fit
-seconds, test accuracy on the 10,000 MNIST test images, and the time to 99.0% and 99.4% test
-accuracy (the training time until the end of the first epoch whose test accuracy reaches it,
-evaluated after training from a copy of the weights taken at the end of each epoch). Targets:
-mean accuracy of the default >= 99.45% with no seed below 99.40%, in at most 1.05 times the
-reference's mean fit time. Both use ``precision="auto"``: on a CPU without bfloat16, or with
+Part 1: the CNN. The reference line is ``KerasCNN(**DEFAULT_BEFORE_SMOOTHING)``: the default before
+label smoothing, written out (a 4x4 stride-2 convolution of 16 filters, a pooled 3x3 block of 24 and
+an unpadded, unpooled 3x3 block of 48, Dense 128 with dropout 0.4, Adam at 0.008 with half an epoch
+of warm-up and cosine decay, 10 epochs of batch 512), so that it stays the yardstick when the
+default changes. The default is ``KerasCNN(random_state=seed)``: the same network trained on images
+shifted by up to 2 whole pixels (``shift_pixels``, in the input pipeline) with label smoothing 0.1,
+predicting through the 1-pixel test-time average (``test_time_shift``). Three seeds, a pair of fits
+(the reference and the default) per seed, and the whole set of pairs fitted twice (``--repeats``,
+default 2); the reference runs first in pairs 0, 3, 4, 7, ... and second in the others (ABBA), so
+that machine noise and a machine growing faster or slower over the run hit both, and every fit runs
+in a fresh Python process of its own (TensorFlow's import is not timed), so that no fit inherits
+another's threads, caches or memory. The time ratio is over six fits each: on a 2-core virtual
+machine the same fit's time wandered by up to a fifth from one minute to the next (34-40 s), far
+more than the 5% the target allows, and one pair per seed gave ratios from 0.99 to 1.16 for the same
+two recipes. A seed's accuracy is the same in every repeat (checked, and said where not). For each
+fit: fit seconds, test accuracy on the 10,000 MNIST test images, and the time to 99.0% and 99.4%
+test accuracy (the training time until the end of the first epoch whose test accuracy reaches it,
+evaluated after training from a copy of the weights taken at the end of each epoch). Targets: mean
+accuracy of the default >= 99.45% with no seed below 99.40%, in at most 1.05 times the reference's
+mean fit time. Both use ``precision="auto"``: on a CPU without bfloat16, or with
 ``ONEDNN_MAX_CPU_ISA=AVX2`` set to emulate one, that is float32. ``--cnn-params JSON`` fits a
 candidate (``KerasCNN(**params)``) in the default's place.
 
@@ -397,6 +396,8 @@ def main():
     )
     parser.add_argument("--fit", help=argparse.SUPPRESS)  # internal: one fit, in a subprocess
     args = parser.parse_args()
+    if args.seeds < 1 or args.repeats < 1:
+        parser.error(f"--seeds and --repeats must be 1 or more; got {args.seeds}, {args.repeats}")
     if args.fit:
         spec = json.loads(args.fit)
         fit = small_fit if spec["what"].startswith("small-") else one_fit
